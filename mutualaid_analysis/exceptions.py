@@ -1,0 +1,94 @@
+"""Exception and warning classes.
+
+Every error that a user's data, codebook or configuration can cause has its
+own class, so that the command-line interface can turn it into one clear
+message (exit code 1 for data, 2 for usage) instead of a traceback, and so
+that notebook users can catch exactly what they mean to catch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .data.problems import Problem
+
+__all__ = [
+    "CodebookError",
+    "DataFileError",
+    "MutualAidError",
+    "MutualAidWarning",
+    "PrivacyWarning",
+    "SurveyValidationError",
+    "UsageError",
+]
+
+
+class MutualAidError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class UsageError(MutualAidError, ValueError):
+    """An argument or option was given a value the function does not accept."""
+
+
+class _ProblemsError(MutualAidError, ValueError):
+    """An error that carries the full list of problems, not just the first."""
+
+    def __init__(self, problems: list[Problem], header: str) -> None:
+        from .data.problems import format_problems
+
+        self.problem_list: list[Problem] = list(problems)
+        self.header = header
+        super().__init__(f"{header}\n{format_problems(self.problem_list)}")
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """All problems as a DataFrame (one row each; see ``problems_frame``)."""
+        from .data.problems import problems_frame
+
+        return problems_frame(self.problem_list)
+
+
+class CodebookError(_ProblemsError):
+    """The codebook itself is invalid; ``.problems`` lists every mistake found."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+        n = len(problems)
+        where = f" {source}" if source else ""
+        super().__init__(problems, f"The codebook{where} has {n} problem{'s' * (n != 1)}:")
+
+
+class SurveyValidationError(_ProblemsError):
+    """The data broke rules of its codebook; ``.problems`` lists all of them.
+
+    Raised by :func:`read_survey` with ``on_invalid="raise"`` (the default).
+    The partially read survey is available as ``.survey`` so that the ledger
+    and the problems can be inspected or saved.
+    """
+
+    def __init__(self, problems: list[Problem], source: str | None = None,
+                 survey: Any = None) -> None:
+        n = len(problems)
+        where = f" {source}" if source else ""
+        self.survey = survey
+        super().__init__(
+            problems,
+            f"The data{where} failed validation with {n} problem{'s' * (n != 1)} "
+            "(pass on_invalid='exclude' or 'missing' to continue without the "
+            "offending rows or cells):",
+        )
+
+
+class DataFileError(MutualAidError, ValueError):
+    """A data file cannot be read at all: missing, empty, unknown format or encoding."""
+
+
+class MutualAidWarning(UserWarning):
+    """Base class of the warnings this package emits."""
+
+
+class PrivacyWarning(MutualAidWarning):
+    """Personal data may be present, or a count was suppressed for privacy."""
