@@ -1,0 +1,1286 @@
+"""Personal data: detection, pseudonymous ids and small-count suppression.
+
+Personal data (names, phone numbers, resident identity numbers, IP and e-mail
+addresses) must never reach an analysis table, a figure or a report
+(DESIGN.md, *Reliability rules*).  This module gives the data layer three
+tools for that:
+
+* **detection** -- :func:`find_personal_data` looks at every column that the
+  codebook does not already mark ``pii = true`` and reports personal data by
+  *content* (resident identity numbers with a valid check character, mainland
+  mobile numbers, IP addresses, e-mail addresses) and by *column name*
+  (:func:`personal_column_name`).  Content is the strong signal; a column
+  name is only a hint.  The vectorised masks (:func:`resident_id_mask`,
+  :func:`mobile_mask`, :func:`ip_mask`, :func:`email_mask`) are usable on
+  their own.
+* **pseudonymous ids** -- :func:`pseudonymise` replaces respondent ids by a
+  keyed hash, so that respondents stay linkable across waves without the
+  original id leaving the loader; :func:`pseudonym_key` finds the key.
+* **small-count suppression** -- :func:`suppress_small_counts` blanks counts
+  below a threshold (and the shares, means and intervals computed from them)
+  in tables meant for publication.
+
+Nothing in this module ever puts a full personal value into a message, a
+:class:`~mutualaid_analysis.data.problems.Problem` or a ``repr``: examples are
+masked with :func:`mask_value` first (``110105********123X``,
+``138****5678``, ``192.168.*.*``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import hmac
+import ipaddress
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import UsageError
+from .problems import Problem
+
+__all__ = [
+    "CONTENT_KINDS",
+    "NAME_KINDS",
+    "email_mask",
+    "find_personal_data",
+    "ip_mask",
+    "is_resident_id",
+    "mask_value",
+    "mobile_mask",
+    "personal_column_name",
+    "pseudonym_key",
+    "pseudonymise",
+    "resident_id_check_character",
+    "resident_id_mask",
+    "suppress_small_counts",
+]
+
+#: Kinds that :func:`find_personal_data` detects by content, in report order.
+CONTENT_KINDS: tuple[str, ...] = ("resident_id", "phone", "ip", "email")
+
+#: Kinds that :func:`personal_column_name` can return.
+NAME_KINDS: tuple[str, ...] = (
+    "name",
+    "phone",
+    "resident_id",
+    "address",
+    "ip",
+    "email",
+    "wechat/qq",
+)
+
+_KIND_LABELS = {
+    "resident_id": "resident identity numbers (身份证号)",
+    "phone": "mainland mobile numbers (手机号)",
+    "ip": "IP addresses",
+    "email": "e-mail addresses",
+    "name": "personal names (姓名)",
+    "address": "addresses (住址)",
+    "wechat/qq": "WeChat / QQ accounts (微信/QQ)",
+}
+
+# ---------------------------------------------------------------------------
+# Text preparation
+# ---------------------------------------------------------------------------
+
+# Full-width digits, letters X/x, plus, hyphen, full stop, colon and at sign,
+# as typed by Chinese input methods; NFKC maps them to ASCII.
+_FULLWIDTH = r"[\uff10-\uff19\uff38\uff58\uff0b\uff0d\uff0e\uff1a\uff20\u3000]"
+_INT_TEXT = re.compile(r"^\s*([+-]?\d+)\.0*\s*$")
+
+
+def _normalise_text(text: pd.Series) -> pd.Series:
+    """NFKC-normalise only the cells holding full-width characters (cheap)."""
+    wide = text.str.contains(_FULLWIDTH, regex=True, na=False).to_numpy(dtype=bool)
+    if wide.any():
+        text = text.copy()
+        text[wide] = text[wide].str.normalize("NFKC")
+    return text
+
+
+def _as_text(values: pd.Series | Sequence[Any] | np.ndarray) -> pd.Series:
+    """Return the values as a positional string Series, missing values as NA.
+
+    Integers become their decimal digits; integer-valued floats lose their
+    ``.0`` (an Excel column of mobile numbers is often read as float);
+    other floats, booleans and dates are not personal-data candidates and
+    become missing.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    series = series.reset_index(drop=True)
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+        dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return pd.Series(pd.NA, index=series.index, dtype="string")
+    if pd.api.types.is_integer_dtype(dtype):
+        return series.astype("Int64").astype("string")
+    if pd.api.types.is_float_dtype(dtype):
+        arr = series.to_numpy(dtype=float, na_value=np.nan)
+        ok = np.isfinite(arr) & (np.abs(arr) < 9.2e18)
+        ok[ok] = arr[ok] == np.floor(arr[ok])
+        out = pd.Series(pd.NA, index=series.index, dtype="string")
+        if ok.any():
+            out[ok] = pd.Series(arr[ok].astype(np.int64)).astype("string").to_numpy()
+        return out
+    text = series.astype("string")
+    # Mixed object columns: 13812345678.0 read from a spreadsheet cell.
+    if pd.api.types.is_object_dtype(dtype):
+        text = text.str.replace(_INT_TEXT, r"\1", regex=True)
+    return _normalise_text(text)
+
+
+def _distinct_text(
+    values: pd.Series | Sequence[Any] | np.ndarray,
+) -> tuple[np.ndarray, pd.Series]:
+    """Factorize first (cheap, hash based), then turn only the distinct values into text.
+
+    Returns the codes (-1 for missing) and the distinct values as a
+    ``"string"`` Series with a RangeIndex.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    series = series.reset_index(drop=True)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=series.dtype) if len(uniques) else series.iloc[:0]
+    return np.asarray(codes), _as_text(distinct)
+
+
+def _expand(codes: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """Map a per-distinct-value result back to the rows."""
+    out = np.zeros(len(codes), dtype=bool)
+    present = codes >= 0
+    if len(hit):
+        out[present] = np.asarray(hit, dtype=bool)[codes[present]]
+    return out
+
+
+def _on_uniques(
+    values: pd.Series | Sequence[Any] | np.ndarray,
+    detect: Callable[[pd.Series], np.ndarray],
+) -> np.ndarray:
+    """Run ``detect`` on the distinct values only and map back to the rows."""
+    codes, text = _distinct_text(values)
+    if len(text) == 0:
+        return np.zeros(len(codes), dtype=bool)
+    return _expand(codes, detect(text))
+
+
+# ---------------------------------------------------------------------------
+# Resident identity numbers (GB 11643-1999)
+# ---------------------------------------------------------------------------
+
+_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+_ID_CHECK = "10X98765432"
+_ID_CHECK_CODES = np.array([ord(c) for c in _ID_CHECK], dtype=np.uint32)
+_ID_WHOLE = r"\s*[0-9]{17}[0-9Xx]\s*"
+_ID_SEARCH = r"(?<![0-9])([0-9]{17}[0-9Xx])(?![0-9Xx])"
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def resident_id_check_character(first17: str) -> str:
+    """Return the check character of a resident identity number.
+
+    Parameters
+    ----------
+    first17 : str
+        The first 17 digits (address code, birth date, sequence code).
+
+    Returns
+    -------
+    str
+        One of ``"0"``-``"9"`` or ``"X"``.
+
+    Raises
+    ------
+    UsageError
+        If ``first17`` is not exactly 17 ASCII digits.
+
+    Notes
+    -----
+    ISO 7064 MOD 11-2 as specified by GB 11643-1999: the weighted sum of the
+    17 digits with weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 (that is,
+    :math:`2^{17-i} \\bmod 11`) is taken modulo 11 and the remainder
+    0, 1, ..., 10 maps to ``1 0 X 9 8 7 6 5 4 3 2``.
+
+    References
+    ----------
+    .. [1] GB 11643-1999, *Citizen identification number* (公民身份号码),
+       Standardization Administration of China, section 7.
+    .. [2] ISO/IEC 7064:2003, *Check character systems*, MOD 11-2.
+    """
+    if not (
+        isinstance(first17, str) and len(first17) == 17 and first17.isascii() and first17.isdigit()
+    ):
+        raise UsageError("first17 must be a string of exactly 17 digits")
+    total = sum(int(d) * int(w) for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def _resident_id_valid(candidates: np.ndarray, *, check_digit: bool = True) -> np.ndarray:
+    """Vectorised check of 18-character ASCII candidates (digit/X checked already)."""
+    n = len(candidates)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    chars = np.asarray(candidates, dtype="U18").view(np.uint32).reshape(n, 18)
+    digits = chars[:, :17].astype(np.int64) - 48
+    ok = np.ones(n, dtype=bool)
+    if check_digit:
+        expected = _ID_CHECK_CODES[(digits @ _ID_WEIGHTS) % 11]
+        last = chars[:, 17].copy()
+        last[last == ord("x")] = ord("X")
+        ok &= last == expected
+    ten = np.array([1000, 100, 10, 1], dtype=np.int64)
+    year = digits[:, 6:10] @ ten
+    month = digits[:, 10:12] @ ten[2:]
+    day = digits[:, 12:14] @ ten[2:]
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_ok = (month >= 1) & (month <= 12)
+    dim = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    today = _dt.date.today()
+    ymd = year * 10000 + month * 100 + day
+    ok &= month_ok & (day >= 1) & (day <= dim) & (year >= 1900)
+    ok &= ymd <= today.year * 10000 + today.month * 100 + today.day
+    return ok
+
+
+def is_resident_id(value: object) -> bool:
+    """Whether ``value`` is a valid 18-character resident identity number.
+
+    Parameters
+    ----------
+    value : str or int
+        The text to test (surrounding white space is ignored; an integer is
+        tested by its decimal digits).
+
+    Returns
+    -------
+    bool
+        True when the value is 17 digits plus a check character (digit or
+        ``X``/``x``), the check character is right, and the birth date
+        (positions 7-14) is a real calendar date between 1900-01-01 and today.
+
+    Notes
+    -----
+    The address code (positions 1-6) is not checked against the list of
+    administrative divisions, which changes every year; the check character
+    and the birth date already reject all but about 1 in 25 000 random
+    18-digit strings.  Resident identity numbers of people born before 1900
+    (valid under the standard, which itself gives ``440524188001010014`` as
+    an example) are deliberately not matched: no living survey respondent
+    was born then.  Only the 18-character form is matched; the 15-digit
+    first-generation numbers were withdrawn in 2013.
+
+    References
+    ----------
+    .. [1] GB 11643-1999, *Citizen identification number* (公民身份号码).
+    .. [2] ISO/IEC 7064:2003, *Check character systems*, MOD 11-2.
+
+    Examples
+    --------
+    >>> is_resident_id("11010519491231002X")
+    True
+    >>> is_resident_id("110105194912310021")
+    False
+    """
+    if isinstance(value, bool) or value is None:
+        return False
+    text = str(value).strip() if isinstance(value, Integral) else value
+    if not isinstance(text, str):
+        return False
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not re.fullmatch(r"[0-9]{17}[0-9Xx]", text):
+        return False
+    return bool(_resident_id_valid(np.array([text]))[0])
+
+
+def _resident_id_detect(text: pd.Series, search: bool) -> np.ndarray:
+    n = len(text)
+    out = np.zeros(n, dtype=bool)
+    if not search:
+        pre = text.str.fullmatch(_ID_WHOLE, na=False).to_numpy(dtype=bool)
+        if pre.any():
+            cands = text[pre].str.strip().to_numpy(dtype="U18")
+            out[np.flatnonzero(pre)] = _resident_id_valid(cands)
+        return out
+    # Common case first: the whole cell is the number (cheap fullmatch), then
+    # the slower extractall only for cells with a 17-digit run inside text.
+    out = _resident_id_detect(text, search=False)
+    pre = text.str.contains(r"[0-9]{17}", regex=True, na=False).to_numpy(dtype=bool) & ~out
+    if not pre.any():
+        return out
+    found = text[pre].str.extractall(_ID_SEARCH)
+    if found.empty:
+        return out
+    valid = _resident_id_valid(found[0].to_numpy(dtype="U18"))
+    rows = found.index.get_level_values(0).to_numpy()[valid]
+    out[rows] = True
+    return out
+
+
+def resident_id_mask(
+    series: pd.Series | Sequence[Any] | np.ndarray, *, search: bool = False
+) -> np.ndarray:
+    """Vectorised :func:`is_resident_id` over a Series.
+
+    Parameters
+    ----------
+    series : pandas.Series or array-like
+        Strings, integers or a mixture; missing values never match.
+    search : bool, default False
+        False: the whole cell (white space stripped) must be a resident
+        identity number.  True: a number anywhere in the cell matches
+        (free-text answers such as ``"身份证 11010519491231002X"``), provided
+        it is not part of a longer run of digits.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One entry per element, in position order (the index is ignored).
+
+    Notes
+    -----
+    A regular-expression prefilter runs through pandas' ``.str`` methods on
+    the distinct values only; the check character and birth date of the
+    surviving candidates are then verified with numpy on a
+    ``(n, 18)`` array of character codes.  There is no per-row Python loop.
+    Full-width digits (``１１０１...``) are normalised first.
+
+    References
+    ----------
+    .. [1] GB 11643-1999, *Citizen identification number* (公民身份号码).
+    """
+    return _on_uniques(series, lambda t: _resident_id_detect(t, search))
+
+
+# ---------------------------------------------------------------------------
+# Mainland mobile numbers
+# ---------------------------------------------------------------------------
+
+_MOBILE_CORE = r"1[3-9][0-9](?:[ -]?[0-9]{4}){2}"
+_MOBILE_PREFIX = r"(?:(?:\+|00)?86[ -]?)?"
+_MOBILE_WHOLE = rf"\s*{_MOBILE_PREFIX}{_MOBILE_CORE}\s*"
+# In search mode a number must not touch other digits, not even across a
+# single space or hyphen ("0 138 1234 5678 9" is part of a longer number).
+_MOBILE_SEARCH = (
+    rf"(?<![0-9+])(?<![0-9][ -]){_MOBILE_PREFIX}({_MOBILE_CORE})"
+    r"(?![0-9])(?![ -][0-9])"
+)
+_MOBILE_SEARCH_NC = _MOBILE_SEARCH.replace("(1[3-9]", "(?:1[3-9]")  # no capture group
+
+
+def _mobile_detect(text: pd.Series, search: bool) -> np.ndarray:
+    if search:
+        return text.str.contains(_MOBILE_SEARCH_NC, regex=True, na=False).to_numpy(dtype=bool)
+    return text.str.fullmatch(_MOBILE_WHOLE, na=False).to_numpy(dtype=bool)
+
+
+def mobile_mask(
+    series: pd.Series | Sequence[Any] | np.ndarray, *, search: bool = False
+) -> np.ndarray:
+    """Which elements are mainland Chinese mobile numbers.
+
+    Parameters
+    ----------
+    series : pandas.Series or array-like
+        Strings, integers (an 11-digit integer column is common in Excel
+        exports) or a mixture; missing values never match.
+    search : bool, default False
+        False: the whole cell must be a mobile number.  True: a mobile
+        number anywhere in a free-text cell matches.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One entry per element, in position order.
+
+    Notes
+    -----
+    A mobile number is 11 digits ``1[3-9]X XXXX XXXX``, optionally preceded
+    by the country code ``+86``, ``0086`` or ``86`` (optionally followed by
+    a space or hyphen), with optional single spaces or hyphens in the usual
+    3-4-4 grouping (``138 1234 5678``, ``138-1234-5678``).  A match that is
+    part of a longer run of digits (``138123456789``, a 12-digit string, or
+    the digits inside a resident identity number) is not a mobile number.
+    Landline numbers are not matched.
+
+    References
+    ----------
+    .. [1] Ministry of Industry and Information Technology, *Telecommunication
+       network numbering plan* (电信网编号计划), mobile prefixes 13x-19x.
+    """
+    return _on_uniques(series, lambda t: _mobile_detect(t, search))
+
+
+# ---------------------------------------------------------------------------
+# IP and e-mail addresses
+# ---------------------------------------------------------------------------
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+_IPV4_WHOLE = rf"\s*{_IPV4}\s*"
+_IPV4_SEARCH = rf"(?<![0-9])(?<![0-9]\.){_IPV4}(?![0-9])(?!\.[0-9])"
+# Cheap IPv6 prefilter: a token of hex digits, colons and dots with at least
+# two colons that contains "::" or six or more colons (every valid IPv6 text
+# does); clock times such as 12:30:45 never pass it.
+_IPV6_TOKEN = re.compile(
+    r"(?<![0-9A-Za-z:.])[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*"
+    r"(?:%[0-9A-Za-z_.-]+)?(?![0-9A-Za-z:])"
+)
+_IPV6_PRE = r"::|(?:[0-9A-Fa-f]{0,4}:){6}"
+
+
+def _is_ipv6(token: str) -> bool:
+    token = token.strip()
+    if not any(c not in ":." for c in token.split("%")[0]):
+        return False  # "::" alone (the unspecified address) is not data
+    try:
+        return isinstance(ipaddress.ip_address(token), ipaddress.IPv6Address)
+    except ValueError:
+        return False
+
+
+def _ip_detect(text: pd.Series, search: bool) -> np.ndarray:
+    if search:
+        out = text.str.contains(_IPV4_SEARCH, regex=True, na=False).to_numpy(dtype=bool)
+    else:
+        out = text.str.fullmatch(_IPV4_WHOLE, na=False).to_numpy(dtype=bool)
+    pre = text.str.contains(_IPV6_PRE, regex=True, na=False).to_numpy(dtype=bool) & ~out
+    for pos in np.flatnonzero(pre):  # only the rare IPv6 candidates reach Python
+        cell = str(text.iloc[pos])
+        if search:
+            out[pos] = any(_is_ipv6(m.group(0)) for m in _IPV6_TOKEN.finditer(cell))
+        else:
+            out[pos] = _is_ipv6(cell)
+    return out
+
+
+def ip_mask(series: pd.Series | Sequence[Any] | np.ndarray, *, search: bool = False) -> np.ndarray:
+    """Which elements are IPv4 or IPv6 addresses.
+
+    Parameters
+    ----------
+    series : pandas.Series or array-like
+        Strings; missing values never match.
+    search : bool, default False
+        False: the whole cell must be an address.  True: an address anywhere
+        in the cell matches (online survey platforms export cells such as
+        ``"123.45.67.89(广东-深圳)"``).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One entry per element, in position order.
+
+    Notes
+    -----
+    IPv4: four dotted decimal octets, each 0-255, without leading zeros
+    (``256.1.1.1`` and ``192.168.001.001`` do not match).  IPv6: a cheap
+    regular-expression prefilter (a token of hex digits and colons with
+    ``::`` or at least six colons) selects candidates, which are then
+    parsed by :func:`ipaddress.ip_address`; only the few candidates reach
+    Python.  The unspecified address ``::`` is not matched.
+
+    References
+    ----------
+    .. [1] RFC 791 (IPv4), RFC 4291 and RFC 5952 (IPv6 text forms).
+    """
+    return _on_uniques(series, lambda t: _ip_detect(t, search))
+
+
+_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_EMAIL_SEARCH = rf"(?<![A-Za-z0-9._%+-]){_EMAIL}(?![A-Za-z0-9-])"
+
+
+def _email_detect(text: pd.Series, search: bool) -> np.ndarray:
+    if search:
+        return text.str.contains(_EMAIL_SEARCH, regex=True, na=False).to_numpy(dtype=bool)
+    return text.str.fullmatch(rf"\s*{_EMAIL}\s*", na=False).to_numpy(dtype=bool)
+
+
+def email_mask(
+    series: pd.Series | Sequence[Any] | np.ndarray, *, search: bool = False
+) -> np.ndarray:
+    """Which elements are e-mail addresses (``local@domain.tld``).
+
+    Parameters
+    ----------
+    series : pandas.Series or array-like
+        Strings; missing values never match.
+    search : bool, default False
+        False: the whole cell must be an address; True: anywhere in the cell.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One entry per element, in position order.
+    """
+    return _on_uniques(series, lambda t: _email_detect(t, search))
+
+
+_DETECTORS: dict[str, Callable[[pd.Series, bool], np.ndarray]] = {
+    "resident_id": _resident_id_detect,
+    "phone": _mobile_detect,
+    "ip": _ip_detect,
+    "email": _email_detect,
+}
+
+
+# ---------------------------------------------------------------------------
+# Masking
+# ---------------------------------------------------------------------------
+
+
+def _first_match(text: str, kind: str) -> str | None:
+    """The first personal value of ``kind`` inside ``text`` (one cell, Python)."""
+    text = unicodedata.normalize("NFKC", text)
+    if kind == "resident_id":
+        for m in re.finditer(_ID_SEARCH, text):
+            if _resident_id_valid(np.array([m.group(1)]))[0]:
+                return m.group(1)
+        return None
+    if kind == "phone":
+        m = re.search(_MOBILE_SEARCH, text)
+        return m.group(1) if m else None
+    if kind == "ip":
+        m = re.search(_IPV4_SEARCH, text)
+        if m:
+            return m.group(0)
+        for t in _IPV6_TOKEN.finditer(text):
+            if _is_ipv6(t.group(0)):
+                return t.group(0)
+        return None
+    if kind == "email":
+        m = re.search(_EMAIL_SEARCH, text)
+        return m.group(0) if m else None
+    raise UsageError(f"unknown kind {kind!r}; expected one of {CONTENT_KINDS}")
+
+
+def mask_value(value: object, kind: str) -> str:
+    """Return a masked form of one personal value, safe to print and save.
+
+    Parameters
+    ----------
+    value : object
+        A cell holding a personal value (possibly inside other text).
+    kind : {"resident_id", "phone", "ip", "email"}
+        What the value is.
+
+    Returns
+    -------
+    str
+        Resident identity number: address code and last four characters
+        (``110105********002X``); mobile: first three and last four digits
+        (``138****5678``, country code and separators dropped); IPv4: the
+        first two octets (``192.168.*.*``); IPv6: the first group
+        (``2001:****``); e-mail: first character and top-level domain
+        (``z***@***.com``).  Anything that cannot be parsed is replaced by
+        ``"****"`` as a whole, never echoed.
+
+    Notes
+    -----
+    The birth date (positions 7-14) of a resident identity number is always
+    hidden.  The forms follow common display practice in Chinese systems.
+    """
+    text = "" if value is None else str(value)
+    found = _first_match(text, kind)
+    if kind == "ip" and found is None and _is_ipv6(text):
+        found = text.strip()
+    if found is None:
+        return "****"
+    if kind == "resident_id":
+        return f"{found[:6]}{'*' * 8}{found[-4:].upper()}"
+    if kind == "phone":
+        digits = re.sub(r"[^0-9]", "", found)
+        return f"{digits[:3]}****{digits[-4:]}"
+    if kind == "ip":
+        if "." in found and ":" not in found:
+            a, b, *_ = found.split(".")
+            return f"{a}.{b}.*.*"
+        return f"{found.split(':')[0] or ''}:****"
+    local, _, domain = found.partition("@")
+    return f"{local[:1]}***@***.{domain.rsplit('.', 1)[-1]}"
+
+
+def _looks_personal(text: str) -> str | None:
+    """The content kind of a single cell, or None (used to protect respondent ids)."""
+    for kind in CONTENT_KINDS:
+        if _first_match(text, kind) is not None:
+            return kind
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Column names
+# ---------------------------------------------------------------------------
+
+
+# English tokens (after splitting snake_case, kebab-case, camelCase, spaces),
+# token sequences and Chinese substrings, per kind.  Kinds are tried in this
+# order, so that "ip_address" is an IP address and "联系人电话" a phone number.
+def _words(text: str) -> frozenset[str]:
+    """A set of white-space separated words (keeps the keyword lists compact)."""
+    return frozenset(text.split())
+
+
+_NAME_RULES: tuple[tuple[str, frozenset[str], tuple[tuple[str, ...], ...], tuple[str, ...]], ...]
+_NAME_RULES = (
+    ("ip", _words("ip ipaddress ipaddr ipv4 ipv6"), (), ()),
+    (
+        "email",
+        _words("email emails emailaddress mailbox"),
+        (("e", "mail"),),
+        ("邮箱", "电子邮件", "邮件地址"),
+    ),
+    (
+        "wechat/qq",
+        _words("wechat weixin wechatid wxid qq qqid"),
+        (("wx", "id"),),
+        ("微信",),
+    ),
+    (
+        "resident_id",
+        _words("idcard idcards idnumber sfz sfzh sfzhm shenfenzheng nationalid citizenid"),
+        (
+            ("id", "card"),
+            ("id", "number"),
+            ("identity", "card"),
+            ("identity", "number"),
+            ("identification", "number"),
+            ("national", "id"),
+            ("citizen", "id"),
+        ),
+        ("身份证", "身份号码", "证件号"),
+    ),
+    (
+        "phone",
+        _words(
+            "phone phones telephone tel mobile cellphone mobilephone phonenumber phoneno "
+            "telno mobileno dianhua shouji"
+        ),
+        (),
+        ("电话", "手机", "联系方式"),
+    ),
+    (
+        "address",
+        _words("address addresses addr dizhi zhuzhi"),
+        (),
+        ("住址", "地址", "住所", "门牌"),
+    ),
+    (
+        "name",
+        _words(
+            "name names fullname firstname lastname surname givenname familyname username "
+            "nickname realname xingming"
+        ),
+        (),
+        ("姓名", "名字", "联系人", "昵称"),
+    ),
+)
+
+# Tokens that turn a phone / WeChat / e-mail / address header into a survey
+# item about that thing ("telephone_use", "has_phone", "wechat_freq").
+_ITEM_QUALIFIERS = _words(
+    """use uses usage using used has have having own owns owned ownership access freq
+    frequency often times time hours hrs minutes mins days daily weekly skill skills ability
+    literacy type types kind brand model cost costs bill fee fees spend spending expense call
+    calls internet online app apps smart mode interview survey change changed valid verified
+    count"""
+)
+_ITEM_QUALIFIERS_ZH = _words(
+    "使用 是否 有无 有没有 会不会 能否 会用 频率 次数 时间 时长 类型 费用 话费 智能 上网 "
+    "拥有 访问 访谈"
+)
+# Tokens that make "name" the name of a thing rather than a person
+# ("village_name", "name_of_platform")...
+_THING_QUALIFIERS = _words(
+    """village villages town township county city province district region place platform
+    org organisation organization institution program programme project activity service
+    team group school hospital clinic company firm unit file variable var item scale product
+    brand app site station center centre workshop intervention arm wave question label
+    column field dataset street road cooperative coop committee circle disease drug medicine
+    crop dialect religion"""
+)
+# ...unless a person is named too ("village_head_name", "contact_person_name").
+_PERSON_MARKERS = _words(
+    """head leader chief secretary director contact person respondent owner member
+    interviewer resident villager caregiver child son daughter spouse household hh family
+    elder volunteer"""
+)
+_THING_BEFORE_MINGZI = re.compile(
+    r"(村|平台|组织|机构|项目|活动|单位|学校|医院|乡|镇|县|市|省|服务|团队|站|中心|合作社|"
+    r"公司|产品|药|病|量表|题目|变量)(的)?名字"
+)
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+
+def _header_tokens(name: str) -> tuple[list[str], str]:
+    """English tokens (lower case) and the Chinese text of a column header."""
+    text = unicodedata.normalize("NFKC", str(name))
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    tokens = re.findall(r"[a-z]+|[0-9]+", text.lower())
+    chinese = "".join(re.findall(rf"[{_CJK}]+", text))
+    return tokens, chinese
+
+
+def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    k = len(phrase)
+    return any(tuple(tokens[i : i + k]) == phrase for i in range(len(tokens) - k + 1))
+
+
+def personal_column_name(name: str) -> str | None:
+    """The kind of personal data a column header suggests, if any.
+
+    Parameters
+    ----------
+    name : str
+        A column header, in English, pinyin or Chinese (``"户主姓名"``,
+        ``"phone_owner"``, ``"ID number"``, ``"来源IP"``).
+
+    Returns
+    -------
+    str or None
+        One of ``"ip"``, ``"email"``, ``"wechat/qq"``, ``"resident_id"``,
+        ``"phone"``, ``"address"``, ``"name"`` (tried in that order), or
+        None.
+
+    Notes
+    -----
+    The rule, chosen to keep false alarms low:
+
+    * English headers are split into lower-case **tokens** at ``_``, ``-``,
+      spaces, digits and camelCase boundaries, and a keyword must be a whole
+      token (or a sequence of tokens: ``id_card``, ``ID number``).  So ``ip``
+      and ``tel`` match ``ip_address`` and ``tel_no`` but not ``zip``,
+      ``skip`` or ``hotel``; ``mobile`` does not match ``mobility``.  Single
+      tokens like ``username`` and ``fullname`` are keywords themselves.
+      Chinese headers are matched by substring (姓名, 电话, 手机, 身份证,
+      住址, 地址, 微信, 邮箱, ...).
+    * A header that names a **survey item about** a phone, WeChat, e-mail
+      or address is not flagged: a qualifier token such as ``use``,
+      ``has``, ``freq``, ``type``, ``calls`` (Chinese 使用, 是否, 有无,
+      频率, 智能, ...) anywhere in the header clears it.  So
+      ``telephone_use``, ``has_phone``, ``wechat_freq`` and 是否使用智能手机
+      are *not* flagged, while ``phone_owner`` (whose phone it is) is.
+    * ``name`` is the name of a thing, not a person, when the header also
+      has a thing qualifier (``village_name``, ``platform_name``,
+      ``name_of_platform``, 村名字) -- unless a person marker is present
+      too (``village_head_name``, ``respondent_name``).  ``username`` and
+      ``nickname`` are flagged; 姓名 always is (it is only used of people).
+    * ``resp_id``, ``id``, ``resident_id``, ``village`` and ``contact_freq``
+      are not flagged: a survey's own respondent id is not personal data
+      (it is pseudonymised separately), and "contact" alone is a common
+      survey item (contact with children).
+
+    Name-based detection is therefore only a **hint**, reported as a
+    warning by :func:`find_personal_data`; a survey item column whose header
+    was cleared here is still checked by content, which is the strong
+    signal.
+    """
+    tokens, chinese = _header_tokens(name)
+    token_set = set(tokens)
+    joined = "".join(tokens)
+    for kind, words, phrases, zh in _NAME_RULES:
+        hit_en = bool(token_set & words) or any(_has_phrase(tokens, p) for p in phrases)
+        if kind == "email" and joined in {"email", "emailaddress"}:
+            hit_en = True
+        hit_zh = any(w in chinese for w in zh)
+        if not (hit_en or hit_zh):
+            continue
+        if kind == "name":
+            if hit_zh and "姓名" in chinese:
+                return kind
+            if hit_zh and "名字" in chinese and _THING_BEFORE_MINGZI.search(chinese) is None:
+                return kind
+            if hit_zh and any(w in chinese for w in ("联系人", "昵称")):
+                return kind
+            if hit_en and (not token_set & _THING_QUALIFIERS or token_set & _PERSON_MARKERS):
+                return kind
+            continue
+        if token_set & _ITEM_QUALIFIERS or any(q in chinese for q in _ITEM_QUALIFIERS_ZH):
+            continue
+        return kind
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Finding personal data in a frame
+# ---------------------------------------------------------------------------
+
+
+def _float_resident_ids(series: pd.Series) -> np.ndarray:
+    """Resident ids stored as floats: 18 digits, last ones lost to rounding."""
+    arr = series.to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(arr) & (arr >= 1e17) & (arr < 1e18)
+    out = np.zeros(len(arr), dtype=bool)
+    if ok.any():
+        text = np.array([f"{v:.0f}" for v in arr[ok]], dtype="U18")
+        out[np.flatnonzero(ok)] = _resident_id_valid(text, check_digit=False)
+    return out
+
+
+def _may_hold_personal_data(series: pd.Series, numeric: bool) -> bool:
+    """A cheap gate before the detectors: can any value of the column match at all?
+
+    Numbers below 10**10 cannot be mobiles or resident ids.  For text, the
+    values are joined and NFKC-normalised as one string, and regular
+    expressions that match a superset of every detector's pattern scan it in
+    C: the usual survey column (answers, ids like ``V03-017``) is cleared
+    without any per-value Python work.
+    """
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return False
+    if numeric:
+        arr = series.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            return bool(np.any(np.abs(arr) >= 1e10))
+    values = series.dropna().to_numpy(dtype=object)
+    try:
+        joined = "\n".join(values)
+    except TypeError:  # mixed object column (numbers among text)
+        joined = "\n".join(map(str, values))
+    if not joined.isascii():  # ASCII text is already NFKC-normal
+        joined = unicodedata.normalize("NFKC", joined)
+    if "@" in joined:
+        return True
+    if ":" in joined and _IPV6_GATE.search(joined):
+        return True
+    # Digits all become "0" (bytes.translate runs in C); then plain substring
+    # searches find every shape a mobile number (3-4-4 digits, optional space
+    # or hyphen) or a resident id (17+ digits) can take, and every IPv4.
+    shape = joined.encode("utf-8").translate(_DIGITS_TO_ZERO)
+    if any(s in shape for s in _MOBILE_SHAPES):
+        return True
+    return b"0.0" in shape and _IPV4_GATE.search(joined) is not None
+
+
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_MOBILE_SHAPES = tuple(f"000{a}0000{b}0000".encode() for a in ("", " ", "-")
+                       for b in ("", " ", "-"))
+_IPV4_GATE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+_IPV6_GATE = re.compile(_IPV6_PRE)
+
+
+def find_personal_data(
+    frame: pd.DataFrame,
+    *,
+    declared: Iterable[str] = (),
+    analysed: Iterable[str] | None = None,
+    file: str | None = None,
+    lines: np.ndarray | Sequence[int] | None = None,
+    id_column: str | None = None,
+    min_share: float = 0.0,
+) -> list[Problem]:
+    """Report personal data in columns the codebook does not mark ``pii = true``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The data as read (before any column is dropped).
+    declared : iterable of str, optional
+        Columns the codebook marks ``pii = true``; they are not checked.
+    analysed : iterable of str or None, optional
+        Columns that would reach the analysis data.  A finding in one of
+        them is an error; in any other column (an extra column the loader
+        drops anyway) a warning.  None (default) treats every column as
+        analysed.
+    file : str, optional
+        File name for the problems.
+    lines : array-like of int, optional
+        File line of each row position (``lines[i]`` is the line of row
+        ``i``); without it the problems carry no line and the message names
+        the 1-based data row instead.
+    id_column : str, optional
+        Respondent id column, used to name the respondent of the first
+        match.  If the id itself looks like personal data it is masked.
+    min_share : float, default 0.0
+        Report content only when at least this share of the column's
+        non-missing cells match (0 reports any match).
+
+    Returns
+    -------
+    list of Problem
+        For each column, in frame order: first a ``"personal_column_name"``
+        problem if the header suggests personal data, then one
+        ``"undeclared_personal_data"`` problem per content kind found
+        (resident identity numbers, mobile numbers, IP addresses, e-mail
+        addresses), naming the column, the number of matching cells, the
+        first line and respondent, and a masked example.
+
+    Raises
+    ------
+    UsageError
+        If ``min_share`` is outside [0, 1], ``lines`` has the wrong length or
+        ``id_column`` is not a column.
+
+    Notes
+    -----
+    Content is checked in text columns with a search for the value anywhere
+    in the cell (free-text answers, platform exports such as
+    ``"1.2.3.4(广东)"``), and in integer and integer-valued float columns as
+    whole values (mobile numbers exported from Excel as numbers).  Resident
+    identity numbers stored as floats have lost their last digits, so there
+    only the length and the birth date are checked.  Names and addresses
+    cannot be recognised by content; they are caught by header only.
+
+    The severity of a name hint is ``"warning"``, raised to the content
+    finding's severity when the content of the same column also matches.
+    No message and no ``value`` ever holds a full personal value; examples
+    are masked with :func:`mask_value`.
+    """
+    if not 0.0 <= float(min_share) <= 1.0:
+        raise UsageError(f"min_share must be between 0 and 1, got {min_share!r}")
+    if lines is not None:
+        lines = np.asarray(lines)
+        if len(lines) != len(frame):
+            raise UsageError(f"lines has {len(lines)} entries but the frame has {len(frame)} rows")
+    if id_column is not None and id_column not in frame.columns:
+        raise UsageError(f"id_column {id_column!r} is not a column of the data")
+    declared_set = set(declared)
+    analysed_set = None if analysed is None else set(analysed)
+    problems: list[Problem] = []
+
+    for position, column in enumerate(frame.columns):
+        if column in declared_set:
+            continue
+        series = frame.iloc[:, position]
+        severity = "error" if analysed_set is None or column in analysed_set else "warning"
+        dtype = series.dtype
+        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        n_present = int(series.notna().sum())
+
+        findings: list[tuple[str, np.ndarray, str]] = []
+        if n_present and _may_hold_personal_data(series, numeric):
+            codes, text = _distinct_text(series)
+            for kind in CONTENT_KINDS:
+                if numeric and kind in ("ip", "email"):
+                    continue
+                hits = _expand(codes, _DETECTORS[kind](text, not numeric))
+                note = ""
+                if kind == "resident_id" and pd.api.types.is_float_dtype(dtype):
+                    lost = _float_resident_ids(series) & ~hits
+                    if lost.any():
+                        hits = hits | lost
+                        note = (
+                            " (stored as numbers, so their last digits were lost to "
+                            "rounding; the rest still identifies people)"
+                        )
+                count = int(hits.sum())
+                if count and count / n_present >= min_share:
+                    findings.append((kind, hits, note))
+
+        header_kind = personal_column_name(str(column))
+        if header_kind is not None:
+            label = _KIND_LABELS[header_kind]
+            also = " Its content also matches." if findings else ""
+            problems.append(
+                Problem(
+                    rule="personal_column_name",
+                    message=(
+                        f"The column name suggests {label}. If it holds personal data, mark "
+                        f"it `pii = true` in the codebook or drop it from the data; if it "
+                        f"does not (a survey item about it), this warning can be "
+                        f"ignored.{also}"
+                    ),
+                    file=file,
+                    column=str(column),
+                    severity=severity if findings else "warning",
+                )
+            )
+
+        for kind, hits, note in findings:
+            first = int(np.flatnonzero(hits)[0])
+            raw = series.iloc[first]
+            example = mask_value(_as_text(pd.Series([raw])).iloc[0], kind)
+            if example == "****" and kind == "resident_id":
+                digits = f"{float(raw):.0f}"
+                example = f"{digits[:6]}{'*' * 12}"
+            line = int(lines[first]) if lines is not None else None
+            respondent = None
+            if id_column is not None:
+                rid = frame[id_column].iloc[first]
+                if not pd.isna(rid):
+                    rid_text = _as_text(pd.Series([rid])).iloc[0]
+                    rid_text = str(rid) if pd.isna(rid_text) else str(rid_text)
+                    rid_kind = _looks_personal(rid_text)
+                    respondent = mask_value(rid_text, rid_kind) if rid_kind else rid_text
+            where = f"line {line}" if line is not None else f"data row {first + 1}"
+            count = int(hits.sum())
+            problems.append(
+                Problem(
+                    rule="undeclared_personal_data",
+                    message=(
+                        f"{count} of {n_present} non-missing values look like "
+                        f"{_KIND_LABELS[kind]}{note}, first at {where} (e.g. {example}). "
+                        f"Personal data must not reach the analysis: mark the column "
+                        f"`pii = true` in the codebook or drop it from the data."
+                    ),
+                    file=file,
+                    line=line,
+                    respondent=respondent,
+                    column=str(column),
+                    value=example,
+                    severity=severity,
+                )
+            )
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# Pseudonymous ids
+# ---------------------------------------------------------------------------
+
+_MIN_KEY_CHARS = 16
+
+
+def _check_key(key: bytes | str) -> bytes:
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not isinstance(key, bytes | bytearray):
+        raise UsageError("the pseudonym key must be bytes or str")
+    if len(key) < _MIN_KEY_CHARS:
+        raise UsageError(
+            f"the pseudonym key is too short ({len(key)} characters); use at least "
+            f"{_MIN_KEY_CHARS} random characters, e.g. from "
+            '`python -c "import secrets; print(secrets.token_hex(32))"`'
+        )
+    return bytes(key)
+
+
+def pseudonym_key(
+    config_value: str | None = None, env_var: str = "MUTUALAID_PSEUDONYM_KEY"
+) -> bytes:
+    """Find the secret key for :func:`pseudonymise`.
+
+    Parameters
+    ----------
+    config_value : str, optional
+        The key from the analysis configuration; used when given and not
+        empty.
+    env_var : str, default "MUTUALAID_PSEUDONYM_KEY"
+        Environment variable read when ``config_value`` is empty.
+
+    Returns
+    -------
+    bytes
+        The key, UTF-8 encoded.
+
+    Raises
+    ------
+    UsageError
+        If neither source holds a key (the message says how to set one), or
+        the key is shorter than 16 characters.  The key itself never appears
+        in a message.
+
+    Notes
+    -----
+    Whoever has the key and a list of candidate ids can recompute the
+    pseudonyms, so keep the key out of the results and out of version
+    control: prefer the environment variable to a config file that is
+    shared with the outputs.  Use the same key for every wave, or the waves
+    cannot be linked.
+    """
+    key = config_value if config_value else os.environ.get(env_var, "")
+    if not key:
+        raise UsageError(
+            "No pseudonym key: set the environment variable "
+            f'{env_var} (e.g. `export {env_var}=$(python -c "import secrets; '
+            'print(secrets.token_hex(32))")`) or give the key in the configuration. Keep the '
+            "same key for every wave and never share it with the results."
+        )
+    return _check_key(key)
+
+
+def _id_text(value: object) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def pseudonymise(ids: pd.Series, key: bytes | str) -> pd.Series:
+    """Replace respondent ids by keyed pseudonyms.
+
+    Parameters
+    ----------
+    ids : pandas.Series
+        Respondent ids (strings or numbers); missing values stay missing.
+    key : bytes or str
+        Secret key of at least 16 characters (see :func:`pseudonym_key`).
+
+    Returns
+    -------
+    pandas.Series
+        ``"p_"`` followed by the first 16 hex digits of
+        HMAC-SHA256(key, id text), with the same index and name as ``ids``
+        and the nullable ``"string"`` dtype.
+
+    Raises
+    ------
+    UsageError
+        If the key is missing or shorter than 16 characters.
+
+    Notes
+    -----
+    The id text is ``str(x).strip()`` encoded as UTF-8, except that an
+    integer-valued float is written as an integer (``1001.0`` -> ``"1001"``),
+    so that an id column read as float in one wave and as integer in another
+    still links.  The same id and key always give the same pseudonym; a
+    different key gives unrelated pseudonyms.  64 bits of output make an
+    accidental collision among 100 000 respondents about 1 in 3.7 million.
+    A plain (unkeyed) hash would not protect ids: resident identity and
+    phone numbers can be enumerated.
+
+    References
+    ----------
+    .. [1] RFC 2104, *HMAC: Keyed-Hashing for Message Authentication*.
+    """
+    key_bytes = _check_key(key)
+    if not isinstance(ids, pd.Series):
+        ids = pd.Series(ids)
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    hashed = np.array(
+        [
+            "p_" + hmac.new(key_bytes, _id_text(u).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+            for u in uniques
+        ],
+        dtype=object,
+    )
+    values = np.full(len(ids), None, dtype=object)
+    present = codes >= 0
+    values[present] = hashed[codes[present]]
+    return pd.Series(values, index=ids.index, name=ids.name, dtype="string")
+
+
+# ---------------------------------------------------------------------------
+# Small-count suppression
+# ---------------------------------------------------------------------------
+
+
+def _nullable(series: pd.Series) -> pd.Series:
+    """The same values in a nullable dtype that can hold pd.NA."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return series.astype("boolean")
+    if pd.api.types.is_integer_dtype(dtype):
+        return series.astype("Int64")
+    if pd.api.types.is_float_dtype(dtype):
+        return series.astype("Float64")
+    if isinstance(dtype, pd.StringDtype):
+        return series.astype("string")
+    return series.astype(object)
+
+
+def suppress_small_counts(
+    table: pd.DataFrame,
+    count_columns: Sequence[str] | None = None,
+    threshold: int = 5,
+    dependent_columns: Sequence[str] = (),
+    suppress_zero: bool = False,
+) -> pd.DataFrame:
+    """Blank small counts (and what is computed from them) in a table for publication.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A results table, one row per estimate.
+    count_columns : sequence of str, optional
+        Columns holding counts.  None means the column ``"n"`` (the output
+        table convention of DESIGN.md).
+    threshold : int, default 5
+        Counts ``0 < n < threshold`` are suppressed; ``n == threshold`` is
+        published.
+    dependent_columns : sequence of str, optional
+        Columns computed from the counts of the same row (shares, means,
+        confidence limits, formatted cells); they are suppressed in every
+        suppressed row.
+    suppress_zero : bool, default False
+        Also suppress counts of exactly zero (a zero can be disclosive: "no
+        one in village 3 refused").
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table (the input is never modified) in which suppressed cells
+        are ``pd.NA``: count and dependent columns are converted to nullable
+        dtypes (``Int64``, ``Float64``, ``string``), and a boolean column
+        ``suppressed`` marks the rows touched (OR-ed with an existing
+        ``suppressed`` column, so calls can be chained).
+
+    Raises
+    ------
+    UsageError
+        If ``threshold`` is not a positive integer, a named column is
+        missing, ``count_columns`` is None and there is no ``"n"`` column, or
+        a count column is not numeric or holds negative numbers.
+
+    Notes
+    -----
+    Only **primary** suppression is done.  Complementary (secondary)
+    suppression is not: if the table, or another published table, also
+    shows a total or margin, a suppressed cell can be recovered by
+    subtraction (a village total of 42 with published cells 20 and 19
+    reveals the suppressed 3), and a share with a known denominator reveals
+    its count.  Before publishing, either leave totals out, suppress at
+    least one further cell in every row, column and total that contains a
+    suppressed cell, or aggregate categories until no cell is small.
+
+    References
+    ----------
+    .. [1] Hundepool, A. et al. (2012). *Statistical Disclosure Control*.
+       Wiley (threshold rule; primary and secondary suppression).
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, Integral) or threshold < 1:
+        raise UsageError(f"threshold must be a positive integer, got {threshold!r}")
+    if count_columns is None:
+        if "n" not in table.columns:
+            raise UsageError(
+                "no count column: the table has no column 'n'; pass count_columns=[...]"
+            )
+        count_columns = ["n"]
+    elif isinstance(count_columns, str):
+        count_columns = [count_columns]
+    if isinstance(dependent_columns, str):
+        dependent_columns = [dependent_columns]
+    count_columns = list(count_columns)
+    dependent_columns = [c for c in dependent_columns if c not in count_columns]
+    missing = [c for c in [*count_columns, *dependent_columns] if c not in table.columns]
+    if missing:
+        raise UsageError(f"column(s) not in the table: {', '.join(map(repr, missing))}")
+
+    out = table.copy(deep=True)
+    suppressed = np.zeros(len(out), dtype=bool)
+    for column in count_columns:
+        counts = out[column]
+        if pd.api.types.is_bool_dtype(counts.dtype) or not pd.api.types.is_numeric_dtype(
+            counts.dtype
+        ):
+            raise UsageError(f"count column {column!r} is not numeric ({counts.dtype})")
+        values = counts.to_numpy(dtype=float, na_value=np.nan)
+        if np.any(values < 0):
+            raise UsageError(f"count column {column!r} holds negative numbers")
+        small = (values > 0) & (values < threshold)
+        if suppress_zero:
+            small |= values == 0
+        counts = _nullable(counts)
+        counts[small] = pd.NA
+        out[column] = counts
+        suppressed |= small
+    for column in dependent_columns:
+        values = _nullable(out[column])
+        values[suppressed] = pd.NA
+        out[column] = values
+    if "suppressed" in out.columns:
+        previous = out["suppressed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        suppressed = suppressed | previous
+    out["suppressed"] = suppressed
+    return out
