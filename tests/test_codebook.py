@@ -228,7 +228,8 @@ def codebooks(draw):
         variables.append(var)
     survey = {"id": "rid"}
     if draw(st.booleans()):
-        survey["missing"] = [98, 99, -9]
+        survey["missing"] = draw(st.sampled_from([
+            [98, 99, -9], {"98": "不知道", "99": "拒答"}, {"98": "不知道", "-9": ""}]))
     return {"survey": survey, "variable": variables}
 
 

@@ -622,8 +622,19 @@ def _missing_spec(raw: Any, where: str, col: _Collector) -> dict[Code, str | Non
                 out[code] = None
         return out
     if isinstance(raw, Mapping):
-        labels = _labels(raw, where, col) or {}
-        return {c: (lab or None) for c, lab in labels.items()}
+        # Labels are optional per code here: { 98 = "不知道", -9 = "" } is allowed.
+        labelled = _labels({k: v for k, v in raw.items() if v != ""}, where, col) or {}
+        out: dict[Code, str | None] = {}
+        for key, lab in raw.items():  # keep the file's order
+            code = _as_code(key)
+            if code is None:
+                if lab == "":
+                    col.add("bad_code", where, f"missing code {key!r} is not a number.",
+                            value=key)
+                continue
+            if lab == "" or code in labelled:
+                out[code] = labelled.get(code) if lab != "" else None
+        return out
     col.add("bad_type", where, "missing codes must be a list such as [98, 99, -9] or a table "
             "such as { 98 = \"不知道\", 99 = \"拒答\" }.", value=raw)
     return {}
@@ -649,7 +660,7 @@ def _responses_to_dict(spec: Mapping[str, Any]) -> dict[str, Any]:
     return d
 
 
-def _build(raw: Mapping[str, Any], source: str | None) -> Codebook:  # noqa: C901
+def _build(raw: Mapping[str, Any], source: str | None) -> Codebook:
     col = _Collector(source)
     col.unknown_keys(raw, TOP_KEYS, "")
 
@@ -850,7 +861,7 @@ def _check_en_codes(en: Mapping[Code, str], zh: Mapping[Code, str] | None, where
                 "that have no label in values.", value=extra)
 
 
-def _build_variable(  # noqa: C901
+def _build_variable(
     v: Any,
     i: int,
     spec: SurveySpec,
