@@ -1,0 +1,109 @@
+"""``mutualaid draft-codebook``: draft a TOML codebook from a labelled file or a spreadsheet."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``draft-codebook`` subcommand."""
+    p = sub.add_parser(
+        "draft-codebook",
+        help="draft a TOML codebook from an SPSS/Stata file or a spreadsheet codebook",
+        description=(
+            "Draft a codebook from FILE: an SPSS .sav or Stata .dta data file (its variable "
+            "and value labels, missing codes and measure levels) or a spreadsheet codebook "
+            "(.csv/.xlsx, one row per variable with columns name, type, label, values, ...). "
+            "Every guess made is printed to stderr: check them before using the codebook. "
+            "Exit 0 when written, 2 for a usage error or a spreadsheet with mistakes."
+        ),
+    )
+    p.add_argument("file", metavar="FILE", help="the .sav, .dta, .csv or .xlsx file")
+    p.add_argument(
+        "--out",
+        "-o",
+        required=True,
+        metavar="TOML",
+        help="the codebook to write (not overwritten without --force)",
+    )
+    p.add_argument("--id", metavar="COL", help="respondent id column (default: guessed)")
+    p.add_argument("--cluster", metavar="COL", help="village column (default: guessed)")
+    p.add_argument("--wave", metavar="COL", help="wave column (default: guessed)")
+    p.add_argument(
+        "--waves",
+        metavar="LIST",
+        help="wave order, baseline first, comma-separated (e.g. pre,post)",
+    )
+    p.add_argument("--group", metavar="COL", help="arm column (default: guessed)")
+    p.add_argument(
+        "--treated",
+        metavar="VALUE",
+        help="value (or value label) of the arm column for the workshop arm",
+    )
+    p.add_argument(
+        "--circles", metavar="LIST", help="social circles, nearest first, comma-separated"
+    )
+    p.add_argument("--sheet", help="Excel sheet with the variables (default: the first)")
+    p.add_argument("--encoding", help="CSV encoding (default: detected)")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.set_defaults(func=run)
+
+
+def _list_arg(text: str | None) -> list[str | int] | None:
+    if text is None:
+        return None
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    return [int(x) if x.lstrip("-").isdigit() else x for x in items]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Draft the codebook, write it whole, print the guesses; return the exit code."""
+    from ..data.draft import CodebookDraftWarning, draft_codebook
+
+    if not Path(args.file).is_file():
+        raise FileNotFoundError(f"{args.file}: no such file.")
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise FileExistsError(f"{out} exists; not overwriting it (pass --force to replace it).")
+    if out.exists() and out.is_dir():
+        raise FileExistsError(f"{out} is a folder; --out names the codebook file to write.")
+    sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
+    circles = _list_arg(args.circles)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CodebookDraftWarning)
+        codebook = draft_codebook(
+            args.file,
+            id=args.id,
+            cluster=args.cluster,
+            wave=args.wave,
+            waves=_list_arg(args.waves),
+            group=args.group,
+            treated=args.treated,
+            circles=[str(c) for c in circles] if circles else None,
+            sheet=sheet,
+            encoding=args.encoding,
+        )
+    for w in caught:
+        if isinstance(w.message, CodebookDraftWarning):
+            print(str(w.message), file=sys.stderr)
+        else:  # pragma: no cover - pass other warnings on
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    text = codebook.to_toml()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole or not at all: a temporary file in the same folder, then renamed.
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    n = len(codebook)
+    print(f"Wrote {out} ({n} variable{'s' * (n != 1)}); check it before use.")
+    return 0
