@@ -1,0 +1,1 @@
+"""The ``mutualaid`` command line: a thin layer over the library."""

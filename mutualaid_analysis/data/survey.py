@@ -1,0 +1,677 @@
+"""The :class:`Survey`: typed data, its codebook, its problems and its ledger.
+
+:func:`read_survey` is the front door of the package: it reads one file (a
+long file with a wave column) or one file per wave, types and validates every
+column against the codebook, keeps personal data out of the analysis data,
+and accounts for every input row in the ledger.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..exceptions import PrivacyWarning, SurveyValidationError, UsageError
+from .codebook import Codebook, read_codebook
+from .problems import PROBLEM_COLUMNS, Problem, problems_frame
+from .validate import ROW_RULES, CheckedTable, check_table
+
+__all__ = ["LEDGER_COLUMNS", "OnInvalid", "Survey", "from_frame", "read_survey"]
+
+#: What to do with data that breaks the codebook's rules (one source for the
+#: type hint, the check and the error message).
+OnInvalid = Literal["raise", "exclude", "missing"]
+ON_INVALID: tuple[str, ...] = get_args(OnInvalid)
+
+#: Columns of :attr:`Survey.ledger`.
+LEDGER_COLUMNS = ["file", "line", "respondent", "wave", "status", "reason", "panel"]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True, eq=False)
+class Survey:
+    """A survey read and validated against its codebook.
+
+    Do not build one directly: use :func:`read_survey`, :func:`from_frame`,
+    :func:`~mutualaid_analysis.load_sample` or
+    :func:`~mutualaid_analysis.simulate_survey`.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The analysed rows, one per respondent and wave, columns in codebook
+        order.  Coded, integer and binary variables are pandas ``Int64``
+        (missing codes are ``<NA>``), numbers ``float64``, ids and text
+        ``string``.  Personal data (``pii = true``) is never here.
+    codebook : Codebook
+    problems : pandas.DataFrame
+        Every validation problem, one row each, with columns ``file, line,
+        respondent, column, key, value, rule, severity, message``.
+    ledger : pandas.DataFrame
+        One row per input row: ``file, line, respondent, wave, status``
+        (``analysed`` or ``excluded``), ``reason`` (the rules broken, for
+        excluded rows) and ``panel`` (``matched``, ``baseline_only``,
+        ``followup_only`` for analysed rows of a multi-wave survey).
+    provenance : dict
+        What was read: per file its name, SHA-256, format, encoding,
+        delimiter, rows and columns; the codebook's SHA-256; the package
+        version; the ``on_invalid`` policy.
+    missing_counts : pandas.DataFrame
+        How often each missing code occurred among analysed rows, per
+        variable (and wave): ``variable, wave, code, label, n``.
+    """
+
+    data: pd.DataFrame
+    codebook: Codebook
+    problems: pd.DataFrame
+    ledger: pd.DataFrame
+    provenance: dict[str, Any]
+    missing_counts: pd.DataFrame
+    _problem_list: list[Problem] = field(default_factory=list, repr=False)
+
+    # ---------------------------------------------------------------- counts
+    @property
+    def n_read(self) -> int:
+        """Input rows read, over all files."""
+        return len(self.ledger)
+
+    @property
+    def n_analysed(self) -> int:
+        """Rows in :attr:`data`."""
+        return int((self.ledger["status"] == "analysed").sum())
+
+    @property
+    def n_excluded(self) -> int:
+        """Rows moved to the ledger as excluded."""
+        return int((self.ledger["status"] == "excluded").sum())
+
+    @property
+    def n_respondents(self) -> int:
+        """Distinct respondents among analysed rows."""
+        return int(self.data[self.codebook.survey.id].nunique())
+
+    @property
+    def waves(self) -> list[Any]:
+        """The waves present in the analysed data, in codebook order."""
+        wcol = self.codebook.survey.wave
+        if not wcol or wcol not in self.data:
+            return []
+        present = set(self.data[wcol].dropna().astype(str))
+        order = [w for w in (self.codebook.survey.waves or []) if str(w) in present]
+        return order or sorted(present)
+
+    # ---------------------------------------------------------------- views
+    def wave(self, name: Any) -> pd.DataFrame:
+        """The analysed rows of one wave (a copy)."""
+        wcol = self.codebook.survey.wave
+        if not wcol:
+            raise UsageError("this survey has no wave column ([survey] wave in the codebook).")
+        known = [str(w) for w in (self.codebook.survey.waves or self.waves)]
+        if str(name) not in known:
+            raise UsageError(f"no wave {name!r}; the waves are {known}.")
+        return self.data[self.data[wcol].astype(str) == str(name)].reset_index(drop=True)
+
+    def labelled(self, lang: Literal["zh", "en"] = "zh") -> pd.DataFrame:
+        """The data with value labels in place of codes (ordered categoricals for ordinal items)."""
+        out = self.data.copy()
+        for name in out.columns:
+            var = self.codebook.variables[name]
+            labels = var.values if lang == "zh" else (var.values_en or var.values)
+            if not labels:
+                continue
+            cats = list(labels.values())
+            mapped = out[name].map(lambda v, lab=labels: lab.get(v) if pd.notna(v) else None)
+            out[name] = pd.Categorical(mapped, categories=cats, ordered=var.type == "ordinal")
+        return out
+
+    # ---------------------------------------------------------------- display
+    def summary(self) -> str:
+        """A short text report: counts, the ledger identity, problems by rule."""
+        cb = self.codebook
+        lines = [
+            f"Survey: {self.n_read} rows read = {self.n_analysed} analysed + "
+            f"{self.n_excluded} excluded",
+            f"  files: {', '.join(f['file'] for f in self.provenance['files'])}",
+            f"  respondents: {self.n_respondents}"
+            + (f" in {self.data[cb.survey.cluster].nunique()} villages"
+               if cb.survey.cluster else ""),
+        ]
+        if self.waves:
+            counts = self.data[cb.survey.wave].astype(str).value_counts()
+            lines.append("  waves: " + ", ".join(f"{w} n={counts.get(str(w), 0)}"
+                                                  for w in self.waves))
+            panel = self.ledger.loc[self.ledger["status"] == "analysed"]
+            panel = panel.drop_duplicates("respondent")["panel"].value_counts()
+            if len(panel):
+                lines.append("  panel: " + ", ".join(f"{k} {v}" for k, v in panel.items()))
+        if len(self.problems):
+            by = self.problems.groupby(["severity", "rule"]).size()
+            lines.append(f"  problems: {len(self.problems)}")
+            lines.extend(f"    {sev} {rule}: {n}" for (sev, rule), n in by.items())
+        else:
+            lines.append("  problems: none")
+        if len(self.missing_counts):
+            tot = self.missing_counts.groupby(["code", "label"], dropna=False)["n"].sum()
+            lines.append("  missing codes: " + ", ".join(
+                f"{int(c) if float(c).is_integer() else c}"
+                + (f" {lab}" if isinstance(lab, str) else "") + f" ×{n}"
+                for (c, lab), n in tot.items()))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"<Survey: {self.n_analysed} of {self.n_read} rows analysed, "
+                f"{len(self.data.columns)} variables, {len(self.problems)} problems>")
+
+    def _repr_html_(self) -> str:
+        body = html.escape(self.summary()).replace("\n", "<br>")
+        return f"<div><strong>mutualaid_analysis.Survey</strong><br><code>{body}</code></div>"
+
+    def save_ledger(self, path: PathLike) -> None:
+        """Write the ledger as UTF-8 CSV (no index)."""
+        self.ledger.to_csv(path, index=False, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _as_codebook(codebook: Codebook | PathLike) -> Codebook:
+    if isinstance(codebook, Codebook):
+        return codebook
+    return read_codebook(codebook)
+
+
+def _check_on_invalid(on_invalid: str) -> None:
+    if on_invalid not in ON_INVALID:
+        raise UsageError(f"on_invalid must be one of {', '.join(map(repr, ON_INVALID))}; "
+                         f"got {on_invalid!r}.")
+
+
+def _file_specs(path: Any, cb: Codebook) -> list[tuple[Path, Any]]:
+    """Normalise the ``path`` argument into (path, wave or None) pairs."""
+    if isinstance(path, Mapping):
+        waves = cb.survey.waves
+        if not cb.survey.wave:
+            raise UsageError("one file per wave needs [survey] wave = \"<column>\" in the "
+                             "codebook (the column the waves are recorded in).")
+        if waves:
+            unknown = [w for w in path if str(w) not in {str(x) for x in waves}]
+            if unknown:
+                raise UsageError(f"waves {unknown} are not in the codebook's waves "
+                                 f"{list(waves)}.")
+        return [(Path(p), w) for w, p in path.items()]
+    if isinstance(path, str | os.PathLike):
+        return [(Path(path), None)]
+    if isinstance(path, Sequence):
+        waves = cb.survey.waves
+        if not waves or len(waves) != len(path) or not cb.survey.wave:
+            raise UsageError(
+                "a list of files is read as one file per wave, in the codebook's wave order; "
+                f"the codebook lists waves {list(waves) if waves else None}, and {len(path)} "
+                "files were given. Pass a dict {wave: path} to be explicit.")
+        return [(Path(p), w) for p, w in zip(path, waves, strict=True)]
+    raise UsageError(f"path must be a file path, a list of paths or a dict wave -> path; "
+                     f"got {type(path).__name__}.")
+
+
+def read_survey(
+    path: PathLike | Sequence[PathLike] | Mapping[Any, PathLike],
+    codebook: Codebook | PathLike,
+    *,
+    on_invalid: OnInvalid = "raise",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | int | None = None,
+    pseudonym_key: str | None = None,
+) -> Survey:
+    """Read a survey file (or one file per wave) and validate it against its codebook.
+
+    Parameters
+    ----------
+    path : path, list of paths, or dict
+        One file (CSV/TSV, Excel ``.xlsx``, SPSS ``.sav``, Stata ``.dta``),
+        long when it has the wave column; or one file per wave, as a list in
+        the codebook's wave order or a dict ``{wave: path}``.
+    codebook : Codebook or path
+        The codebook, or the path of its TOML file.
+    on_invalid : {"raise", "exclude", "missing"}, default "raise"
+        What to do with data that breaks a rule.  ``"raise"``: raise
+        :class:`~mutualaid_analysis.exceptions.SurveyValidationError` listing
+        every problem (its ``.survey`` holds the data read with
+        ``"exclude"``, for inspection).  ``"exclude"``: move each row with an
+        error to the ledger as excluded, with its reasons.  ``"missing"``:
+        blank each offending cell and record it; rows whose fault is
+        structural (ragged row, missing or duplicate id, a role column such
+        as the village) are excluded all the same, since blanking cannot
+        mend them.
+    encoding : str, optional
+        Encoding of CSV files; detected (UTF-8, UTF-8 with BOM, GB18030/GBK)
+        and recorded when not given.
+    delimiter : str, optional
+        CSV delimiter; detected from the header when not given.
+    sheet : str or int, optional
+        Excel sheet (default: the first).
+    pseudonym_key : str, optional
+        Key for the pseudonymous respondent id when the codebook sets
+        ``pseudonymise_id = true``; default: the environment variable
+        ``MUTUALAID_PSEUDONYM_KEY``.  The key is never stored.
+
+    Returns
+    -------
+    Survey
+
+    Raises
+    ------
+    SurveyValidationError
+        With ``on_invalid="raise"``, when any error-level problem was found,
+        or in any mode when a column the analysis cannot do without (the
+        respondent id, the village, the wave of a long file) is absent.
+    CodebookError
+        When the codebook itself is invalid.
+    DataFileError
+        When a file cannot be read at all (missing, empty, unknown format
+        or encoding).
+
+    Notes
+    -----
+    The ledger identity always holds: ``n_read == n_analysed + n_excluded``.
+    Columns absent from the codebook are ignored (a warning-level problem
+    names them); columns marked ``pii = true`` are read, checked for being
+    present, and dropped before anything else sees them.
+
+    Examples
+    --------
+    >>> import mutualaid_analysis as ma
+    >>> survey = ma.read_survey("data/sample/village_survey.csv",
+    ...                         codebook="data/sample/codebook.toml")  # doctest: +SKIP
+    >>> survey.ledger["status"].value_counts()  # doctest: +SKIP
+    """
+    from .readers import read_raw
+
+    _check_on_invalid(on_invalid)
+    cb = _as_codebook(codebook)
+    specs = _file_specs(path, cb)
+    text_cols = [v.name for v in cb.variables.values() if not v.is_numeric]
+    parts = []
+    for p, wave in specs:
+        raw = read_raw(p, encoding=encoding, delimiter=delimiter, text_columns=text_cols,
+                       sheet=sheet)
+        info = {
+            "file": raw.path.name,
+            "path": str(p),
+            "sha256": raw.sha256,
+            "format": raw.format,
+            "encoding": raw.encoding,
+            "delimiter": raw.delimiter,
+            "rows": raw.n_rows,
+            "columns": raw.n_columns,
+        }
+        if wave is not None:
+            info["wave"] = wave
+        parts.append(_Part(raw.frame, raw.path.name, raw.lines, raw.ragged_rows,
+                           raw.n_columns, wave, info))
+    return _assemble(parts, cb, on_invalid=on_invalid, pseudonym_key=pseudonym_key)
+
+
+def from_frame(
+    frame: pd.DataFrame,
+    codebook: Codebook | PathLike,
+    *,
+    on_invalid: OnInvalid = "raise",
+    name: str = "<DataFrame>",
+    pseudonym_key: str | None = None,
+) -> Survey:
+    """Validate an in-memory DataFrame against a codebook, as :func:`read_survey` does.
+
+    ``line`` in problems and the ledger is the row position plus 2 (as if the
+    frame were a CSV file with a header line).  The frame is not modified.
+    """
+    _check_on_invalid(on_invalid)
+    cb = _as_codebook(codebook)
+    if not isinstance(frame, pd.DataFrame):
+        raise UsageError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
+    raw = frame.reset_index(drop=True).copy()
+    raw.columns = [str(c).strip() for c in raw.columns]
+    n = len(raw)
+    info = {"file": name, "path": None, "sha256": None, "format": "dataframe",
+            "encoding": None, "delimiter": None, "rows": n, "columns": raw.shape[1]}
+    part = _Part(raw, name, lambda: np.arange(2, n + 2), [], raw.shape[1], None, info)
+    return _assemble([part], cb, on_invalid=on_invalid, pseudonym_key=pseudonym_key)
+
+
+@dataclass
+class _Part:
+    frame: pd.DataFrame
+    file: str
+    lines: Any
+    ragged: list[tuple[int, int]]
+    n_columns: int
+    wave: Any
+    info: dict[str, Any]
+
+
+def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
+              pseudonym_key: str | None) -> Survey:
+    from . import privacy
+
+    s = cb.survey
+    problems: list[Problem] = []
+    checked: list[tuple[_Part, CheckedTable, np.ndarray]] = []
+    for part in parts:
+        line_cache: dict[str, np.ndarray] = {}
+
+        def lines(part: _Part = part, cache: dict[str, np.ndarray] = line_cache) -> np.ndarray:
+            if "l" not in cache:
+                cache["l"] = np.asarray(part.lines())
+            return cache["l"]
+
+        # Undeclared personal data: looked for in the raw values, before typing.
+        pii_problems = privacy.find_personal_data(
+            part.frame,
+            declared=cb.pii_columns,
+            analysed=[c for c in cb.analysis_columns if c in part.frame.columns],
+            file=part.file,
+            lines=lines(),
+            id_column=s.id if s.id in part.frame.columns else None,
+        )
+        ck = check_table(part.frame, cb, file=part.file, lines=lines, ragged_rows=part.ragged,
+                         n_header_fields=part.n_columns, wave=part.wave)
+        ck.problems.extend(pii_problems)
+        for p in pii_problems:
+            if p.severity == "error" and p.column:
+                ck.blanked_columns.add(p.column)
+        checked.append((part, ck, lines))
+        problems.extend(ck.problems)
+
+    # Columns the analysis cannot do without: fatal in every mode.
+    fatal = [p for p in problems if p.rule == "missing_column"
+             and p.column in {s.id, s.cluster, s.group} | ({s.wave} if s.wave else set())]
+    if fatal:
+        raise SurveyValidationError(fatal, source=", ".join(pt.file for pt in parts))
+
+    # Combine the files; positions are global from here on.
+    frames, files, line_arrays = [], [], []
+    bad_rows: dict[int, set[str]] = {}
+    bad_cells: dict[str, np.ndarray] = {}
+    blanked: set[str] = set()
+    hits: list[tuple[str, Any, np.ndarray]] = []
+    total = sum(len(ck.data) for _, ck, _ in checked)
+    offset = 0
+    for part, ck, _lines in checked:
+        frames.append(ck.data)
+        files.append(np.full(len(ck.data), part.file, dtype=object))
+        for pos, rules in ck.bad_rows.items():
+            bad_rows.setdefault(pos + offset, set()).update(rules)
+        for colname, mask in ck.bad_cells.items():
+            full = bad_cells.setdefault(colname, np.zeros(total, dtype=bool))
+            full[offset:offset + len(mask)] |= mask
+        blanked |= ck.blanked_columns
+        hits.extend((c, code, pos + offset) for c, code, pos in ck.missing_hits)
+        offset += len(ck.data)
+    data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    data = data.reset_index(drop=True)
+    file_col = np.concatenate(files) if files else np.array([], dtype=object)
+
+    def all_lines() -> np.ndarray:
+        if not line_arrays:
+            line_arrays.append(np.concatenate([lines() for _, _, lines in checked])
+                               if checked else np.array([], dtype=np.int64))
+        return line_arrays[0]
+
+    # Pseudonymous id (keeps respondents linkable across waves; the key is never stored).
+    if s.pseudonymise_id and s.id in data:
+        key = privacy.pseudonym_key(pseudonym_key)
+        data[s.id] = privacy.pseudonymise(data[s.id], key).astype("string")
+
+    # Cross-row rules: duplicate id within a wave, village changing between waves.
+    problems.extend(_cross_row_checks(data, cb, file_col, all_lines, bad_rows))
+
+    # Decide the fate of every row.
+    excluded = np.zeros(len(data), dtype=bool)
+    reasons: dict[int, set[str]] = {}  # sparse: only rows with a problem
+    for pos, rules in bad_rows.items():
+        excluded[pos] = True
+        reasons.setdefault(pos, set()).update(rules)
+    cell_rules = _cell_rules(problems, data, file_col, all_lines, bad_cells)
+    if on_invalid in ("exclude", "raise"):
+        for colname, mask in bad_cells.items():
+            for pos in np.flatnonzero(mask):
+                excluded[pos] = True
+                reasons.setdefault(int(pos), set()).add(
+                    cell_rules.get((colname, int(pos)), "invalid_value"))
+    else:  # "missing": blank offending cells, keep the row
+        for colname, mask in bad_cells.items():
+            if mask.any():
+                data.loc[mask, colname] = pd.NA
+    for colname in blanked:
+        if colname in data:
+            data[colname] = pd.Series(pd.NA, index=data.index, dtype=data[colname].dtype)
+        blanked_msg = (f"column {colname!r} holds undeclared personal data and was blanked; "
+                       "mark it pii = true in the codebook")
+        problems.append(Problem("personal_data_blanked", blanked_msg, column=colname,
+                                severity="warning"))
+
+    if s.pseudonymise_id:
+        problems = _pseudonymise_problems(problems, data, cb, file_col, all_lines)
+    # Report in file order, then line order (file-level problems first).
+    rank = {pt.file: i for i, pt in enumerate(parts)}
+    problems.sort(key=lambda p: (rank.get(p.file, len(rank)), -1 if p.line is None else p.line))
+    errors = [p for p in problems if p.severity == "error"]
+
+    # Ledger.
+    wave_values = (data[s.wave].astype("string").to_numpy(dtype=object, na_value=None)
+                   if s.wave and s.wave in data else np.full(len(data), None, dtype=object))
+    ids = (data[s.id].to_numpy(dtype=object, na_value=None) if s.id in data
+           else np.full(len(data), None, dtype=object))
+    ledger = pd.DataFrame({
+        "file": file_col,
+        "line": all_lines() if len(data) else np.array([], dtype=np.int64),
+        "respondent": ids,
+        "wave": wave_values,
+        "status": np.where(excluded, "excluded", "analysed"),
+        "reason": _reason_column(reasons, excluded),
+        "panel": None,
+    })
+    ledger["line"] = ledger["line"].astype("Int64")
+    ledger["panel"] = _panel_status(ledger, cb)
+
+    analysed = data.loc[~excluded].reset_index(drop=True)
+    analysed = analysed[[c for c in cb.analysis_columns if c in analysed.columns]]
+    missing_counts = _missing_counts(hits, excluded, data, cb)
+
+    provenance = {
+        "package": "mutualaid_analysis",
+        "version": __version__,
+        "files": [pt.info for pt in parts],
+        "codebook": _codebook_info(cb),
+        "on_invalid": on_invalid,
+        "rows_read": int(len(data)),
+        "rows_analysed": int((~excluded).sum()),
+        "rows_excluded": int(excluded.sum()),
+    }
+    survey = Survey(
+        data=analysed,
+        codebook=cb,
+        problems=problems_frame(problems) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS),
+        ledger=ledger,
+        provenance=provenance,
+        missing_counts=missing_counts,
+        _problem_list=problems,
+    )
+    if errors and on_invalid == "raise":
+        raise SurveyValidationError(errors, source=", ".join(pt.file for pt in parts),
+                                    survey=survey)
+    if any(p.rule == "undeclared_personal_data" and p.severity == "warning" for p in problems):
+        import warnings
+
+        warnings.warn(
+            "columns outside the codebook appear to hold personal data; they are not "
+            "analysed, but consider removing them from the file: "
+            + "; ".join(str(p) for p in problems if p.rule == "undeclared_personal_data"),
+            PrivacyWarning, stacklevel=2)
+    return survey
+
+
+def _reason_column(reasons: Mapping[int, set[str]], excluded: np.ndarray) -> np.ndarray:
+    out = np.full(len(excluded), "", dtype=object)
+    for pos, rules in reasons.items():
+        if excluded[pos]:
+            out[pos] = "; ".join(sorted(rules))
+    return out
+
+
+def _cell_rules(problems: list[Problem], data: pd.DataFrame, file_col: np.ndarray,
+                all_lines: Any, bad_cells: Mapping[str, np.ndarray]) -> dict[tuple[str, int], str]:
+    """(column, position) -> rule for cell problems, to give ledger reasons."""
+    if not bad_cells:
+        return {}
+    lines = all_lines()
+    index = {(f, int(ln)): i for i, (f, ln) in enumerate(zip(file_col, lines, strict=True))}
+    out: dict[tuple[str, int], str] = {}
+    for p in problems:
+        if p.column in bad_cells and p.line is not None and p.rule not in ROW_RULES:
+            pos = index.get((p.file, p.line))
+            if pos is not None:
+                out[(p.column, pos)] = f"{p.rule}:{p.column}"
+    return out
+
+
+def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Any,
+                      bad_rows: dict[int, set[str]]) -> list[Problem]:
+    s = cb.survey
+    problems: list[Problem] = []
+    if s.id not in data:
+        return problems
+    ids = data[s.id]
+    keys = [s.id] + ([s.wave] if s.wave and s.wave in data else [])
+    valid = ids.notna().to_numpy()
+    # One integer key per (id, wave): factorize in C, then count with numpy.
+    id_codes, id_uniques = pd.factorize(ids)
+    key = id_codes.astype(np.int64)
+    if len(keys) > 1:
+        w_codes, w_uniques = pd.factorize(data[s.wave])
+        key = key * (len(w_uniques) + 1) + (w_codes + 1)
+    counts = np.bincount(np.where(valid, key, 0), minlength=1) if len(key) else np.array([0])
+    dup = valid & (counts[np.where(valid, key, 0)] > 1) if len(key) else valid
+    if dup.any():
+        lines = all_lines()
+        groups = data.loc[dup].groupby(keys, sort=False, dropna=False).groups
+        for gkey, idx in groups.items():
+            positions = list(idx)
+            where = ", ".join(f"{file_col[i]} line {lines[i]}" for i in positions)
+            rid = gkey[0] if isinstance(gkey, tuple) else gkey
+            wave_txt = f" in wave {gkey[1]!r}" if isinstance(gkey, tuple) and len(gkey) > 1 else ""
+            for i in positions:
+                problems.append(Problem(
+                    "duplicate_id",
+                    f"respondent id {rid!r} occurs {len(positions)} times{wave_txt} "
+                    f"({where}); ids must be unique within a wave, so all copies are held back.",
+                    file=file_col[i], line=int(lines[i]), respondent=str(rid), column=s.id,
+                    value=str(rid)))
+                bad_rows.setdefault(int(i), set()).add("duplicate_id")
+    if s.cluster and s.cluster in data and s.wave and s.wave in data:
+        sub = data.loc[valid, [s.id, s.cluster]].dropna()
+        n_clusters = sub.groupby(s.id, sort=False)[s.cluster].nunique()
+        changers = n_clusters.index[n_clusters > 1]
+        if len(changers):
+            lines = all_lines()
+            mask = ids.isin(changers).to_numpy()
+            for i in np.flatnonzero(mask):
+                rid = ids.iloc[i]
+                villages = sorted(map(str, sub.loc[sub[s.id] == rid, s.cluster].unique()))
+                problems.append(Problem(
+                    "cluster_changes",
+                    f"respondent {rid!r} is recorded in different villages across waves "
+                    f"({', '.join(villages)}); a respondent belongs to one village.",
+                    file=file_col[i], line=int(lines[i]), respondent=str(rid),
+                    column=s.cluster, value=_scalar(data[s.cluster].iloc[i])))
+                bad_rows.setdefault(int(i), set()).add("cluster_changes")
+    return problems
+
+
+def _scalar(v: Any) -> Any:
+    if v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _pseudonymise_problems(problems: list[Problem], data: pd.DataFrame, cb: Codebook,
+                           file_col: np.ndarray, all_lines: Any) -> list[Problem]:
+    """Replace raw respondent ids in problems by their pseudonyms (matched on file and line)."""
+    from dataclasses import replace
+
+    lines = all_lines()
+    ids = data[cb.survey.id].to_numpy(dtype=object, na_value=None)
+    by_line = {(f, int(ln)): rid for f, ln, rid in zip(file_col, lines, ids, strict=True)}
+    out = []
+    for p in problems:
+        if p.respondent is not None:
+            pseudo = by_line.get((p.file, p.line))
+            value = pseudo if p.column == cb.survey.id else p.value
+            message = p.message.replace(str(p.respondent), str(pseudo)) if pseudo else p.message
+            p = replace(p, respondent=pseudo, value=value, message=message)
+        out.append(p)
+    return out
+
+
+def _panel_status(ledger: pd.DataFrame, cb: Codebook) -> pd.Series:
+    s = cb.survey
+    out = np.full(len(ledger), None, dtype=object)
+    if not s.wave or ledger["wave"].isna().all():
+        return pd.Series(out, index=ledger.index, dtype=object)
+    ok = ((ledger["status"] == "analysed") & ledger["respondent"].notna()).to_numpy()
+    waves = ledger["wave"].to_numpy(dtype=object)
+    baseline = str(s.waves[0]) if s.waves else sorted(map(str, set(waves[ok])))[0]
+    codes, uniques = pd.factorize(ledger["respondent"])
+    is_base = waves == baseline
+    n = len(uniques)
+    has_base = np.bincount(codes[ok], weights=is_base[ok], minlength=n) > 0
+    has_follow = np.bincount(codes[ok], weights=~is_base[ok], minlength=n) > 0
+    status = np.select([has_base & has_follow, has_base], ["matched", "baseline_only"],
+                       "followup_only").astype(object)
+    out[ok] = status[codes[ok]]
+    return pd.Series(out, index=ledger.index, dtype=object)
+
+
+def _missing_counts(hits: list[tuple[str, Any, np.ndarray]], excluded: np.ndarray,
+                    data: pd.DataFrame, cb: Codebook) -> pd.DataFrame:
+    cols = ["variable", "wave", "code", "label", "n"]
+    rows = []
+    wcol = cb.survey.wave if cb.survey.wave and cb.survey.wave in data else None
+    waves = data[wcol].astype("string").to_numpy(dtype=object, na_value=None) if wcol else None
+    for var, code, pos in hits:
+        pos = pos[~excluded[pos]]
+        if not len(pos):
+            continue
+        label = cb.missing_label(code)
+        if waves is None:
+            rows.append({"variable": var, "wave": None, "code": code, "label": label,
+                         "n": len(pos)})
+        else:
+            w, n = np.unique(waves[pos].astype(str), return_counts=True)
+            rows.extend({"variable": var, "wave": wi, "code": code, "label": label,
+                         "n": int(ni)} for wi, ni in zip(w, n, strict=True))
+    frame = pd.DataFrame(rows, columns=cols)
+    if len(frame):
+        frame = (frame.groupby(["variable", "wave", "code"], dropna=False, sort=False)
+                 .agg(label=("label", "first"), n=("n", "sum")).reset_index())
+    return frame[cols]
+
+
+def _codebook_info(cb: Codebook) -> dict[str, Any]:
+    import hashlib
+
+    info: dict[str, Any] = {"file": Path(cb.source).name if cb.source else None}
+    if cb.source and Path(cb.source).is_file():
+        info["sha256"] = hashlib.sha256(Path(cb.source).read_bytes()).hexdigest()
+    info["variables"] = len(cb.variables)
+    return info
+
