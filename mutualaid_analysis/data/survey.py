@@ -133,6 +133,65 @@ class Survey:
             out[name] = pd.Categorical(mapped, categories=cats, ordered=var.type == "ordinal")
         return out
 
+    def willingness(self, service: str | None = None, *, long: bool = False) -> pd.DataFrame:
+        """Willingness per respondent and circle, nearest circle first.
+
+        Parameters
+        ----------
+        service : str, optional
+            One service (its item per circle).  ``None`` pools: where a circle
+            has several items (one per service), the respondent's mean over
+            the items answered for that circle; where it has one, that item.
+        long : bool, default False
+            ``False``: one row per analysed row (respondent × wave), the role
+            columns then one column per circle.  ``True``: one row per
+            respondent × wave × circle with columns ``circle``,
+            ``circle_rank`` (0 = nearest) and ``value``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Role columns (id, cluster, wave, group, where the codebook has
+            them) and the willingness values (``float64``; missing answers
+            are ``NaN``).
+
+        Raises
+        ------
+        UsageError
+            If the codebook has no circles or willingness items, or
+            ``service`` is not one of the services asked about.
+        """
+        cb = self.codebook
+        items = cb.willingness_items()
+        if not cb.circles or items.empty:
+            raise UsageError("the codebook marks no willingness items: give [circles] an order "
+                             "and set circle = \"...\" on the items.")
+        services = [s for s in dict.fromkeys(items["service"]) if s is not None]
+        if service is not None:
+            if service not in services:
+                raise UsageError(f"no willingness items for service {service!r}; the services "
+                                 f"are {services or '(none named)'}.")
+            items = items[items["service"] == service]
+        roles = [c for c in cb.roles.values() if c in self.data.columns]
+        out = self.data[roles].copy()
+        for circle in cb.circles:
+            names = items.loc[items["circle"] == circle, "variable"].tolist()
+            names = [n for n in names if n in self.data.columns]
+            if not names:
+                continue
+            block = self.data[names].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                counts = np.sum(~np.isnan(block), axis=1)
+                sums = np.nansum(block, axis=1)
+                out[circle] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        if not long:
+            return out
+        circles = [c for c in cb.circles if c in out.columns]
+        melted = out.melt(id_vars=roles, value_vars=circles, var_name="circle",
+                          value_name="value")
+        melted["circle_rank"] = melted["circle"].map({c: i for i, c in enumerate(cb.circles)})
+        return melted[[*roles, "circle", "circle_rank", "value"]]
+
     # ---------------------------------------------------------------- display
     def summary(self) -> str:
         """A short text report: counts, the ledger identity, problems by rule."""

@@ -1,0 +1,85 @@
+"""The common shape of every analysis result.
+
+Each analysis returns a :class:`Result` (or a subclass): a tidy ``.table``
+following the output contract (DESIGN.md), a ``summary()`` for a human, a
+rich ``_repr_html_`` for Jupyter, and the extra tables and facts the analysis
+produces.  Results are immutable: methods return new objects or values and
+never change the result in place.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["CONTRACT_COLUMNS", "Result", "contract_frame"]
+
+#: The tidy columns every estimate table uses wherever they apply (DESIGN.md).
+CONTRACT_COLUMNS = [
+    "term", "estimate", "std_error", "statistic", "df", "p_value", "conf_low", "conf_high",
+    "n", "method",
+]
+
+
+def contract_frame(rows: list[Mapping[str, Any]], id_columns: list[str] | None = None,
+                   extra: list[str] | None = None) -> pd.DataFrame:
+    """Build a tidy table: identifying columns first, then the contract columns, then extras.
+
+    Contract columns that no row sets are still present (all missing), so that
+    scripts which parse the tables can rely on them.
+    """
+    id_columns = list(id_columns or [])
+    extra = list(extra or [])
+    cols = [*id_columns, *CONTRACT_COLUMNS, *extra]
+    frame = pd.DataFrame(list(rows), columns=cols)
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Base class of analysis results.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The main tidy table (one row per estimate).
+    title : str
+        What was estimated, for ``summary()`` and display.
+    notes : tuple of str
+        Things a reader must know (method details, exclusions, warnings).
+    tables : dict
+        Further named tables (e.g. per-respondent values).
+    info : dict
+        Facts about the run (n, clusters, service, ...).
+    """
+
+    table: pd.DataFrame
+    title: str = ""
+    notes: tuple[str, ...] = ()
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A plain-text report: title, the main table, the notes."""
+        with pd.option_context("display.max_columns", 30, "display.width", 120,
+                               "display.max_colwidth", 60):
+            body = self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+        parts = [self.title, "=" * len(self.title), body] if self.title else [body]
+        if self.notes:
+            parts.append("")
+            parts.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.title} ({len(self.table)} rows)>"
+
+    def _repr_html_(self) -> str:
+        head = f"<h4>{html.escape(self.title)}</h4>" if self.title else ""
+        table = self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}",
+                                   na_rep="", border=0)
+        notes = "".join(f"<p><em>Note:</em> {html.escape(n)}</p>" for n in self.notes)
+        return f"<div>{head}{table}{notes}</div>"
