@@ -1,0 +1,56 @@
+"""mutualaid_analysis: survey analysis for rural mutual-aid elderly care (互助养老).
+
+The data layer (:mod:`mutualaid_analysis.data`) reads village surveys with
+their codebook, validates them and accounts for every row; the analyses of
+the differential mode of association (差序格局) and of workshop evaluations
+build on the :class:`Survey` it returns.
+
+>>> import mutualaid_analysis as ma
+>>> survey = ma.load_sample()  # doctest: +SKIP
+>>> survey.ledger["status"].value_counts()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0.dev0"
+
+from .data.codebook import Codebook, Variable, read_codebook
+from .data.draft import draft_codebook
+from .data.privacy import pseudonymise, suppress_small_counts
+from .data.survey import Survey, from_frame, read_survey
+from .exceptions import (
+    CodebookError,
+    DataFileError,
+    MutualAidError,
+    MutualAidWarning,
+    PrivacyWarning,
+    SurveyValidationError,
+    UsageError,
+)
+from .sample import load_sample, sample_truth
+from .simulate import Simulation, simulate_survey, write_simulation
+
+__all__ = [
+    "Codebook",
+    "CodebookError",
+    "DataFileError",
+    "MutualAidError",
+    "MutualAidWarning",
+    "PrivacyWarning",
+    "Simulation",
+    "Survey",
+    "SurveyValidationError",
+    "UsageError",
+    "Variable",
+    "__version__",
+    "draft_codebook",
+    "from_frame",
+    "load_sample",
+    "pseudonymise",
+    "read_codebook",
+    "read_survey",
+    "sample_truth",
+    "simulate_survey",
+    "suppress_small_counts",
+    "write_simulation",
+]
