@@ -27,12 +27,14 @@ from .exceptions import (
     SurveyValidationError,
     UsageError,
 )
+from .gradient.describe import GradientResult, gradient
 from .sample import load_sample, sample_truth
 from .simulate import Simulation, simulate_survey, write_simulation
 
 __all__ = [
     "Codebook",
     "CodebookError",
+    "GradientResult",
     "DataFileError",
     "MutualAidError",
     "MutualAidWarning",
@@ -45,6 +47,7 @@ __all__ = [
     "__version__",
     "draft_codebook",
     "from_frame",
+    "gradient",
     "load_sample",
     "pseudonymise",
     "read_codebook",
