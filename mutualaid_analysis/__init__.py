@@ -27,7 +27,13 @@ from .exceptions import (
     SurveyValidationError,
     UsageError,
 )
-from .gradient.describe import GradientResult, gradient
+from .gradient import (
+    GradientResult,
+    classify_profiles,
+    gradient,
+    scalability,
+    test_ordering,
+)
 from .sample import load_sample, sample_truth
 from .simulate import Simulation, simulate_survey, write_simulation
 
@@ -45,6 +51,7 @@ __all__ = [
     "UsageError",
     "Variable",
     "__version__",
+    "classify_profiles",
     "draft_codebook",
     "from_frame",
     "gradient",
@@ -53,7 +60,9 @@ __all__ = [
     "read_codebook",
     "read_survey",
     "sample_truth",
+    "scalability",
     "simulate_survey",
     "suppress_small_counts",
+    "test_ordering",
     "write_simulation",
 ]

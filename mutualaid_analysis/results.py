@@ -64,11 +64,16 @@ class Result:
     info: Mapping[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
-        """A plain-text report: title, the main table, the notes."""
-        with pd.option_context("display.max_columns", 30, "display.width", 120,
-                               "display.max_colwidth", 60):
-            body = self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+        """Title, the table (without the long ``method`` column), each method once, the notes."""
+        short = self.table.drop(columns=["method"], errors="ignore")
+        with pd.option_context("display.max_columns", 30, "display.width", 160,
+                               "display.max_colwidth", 40):
+            body = short.to_string(index=False, float_format=lambda v: f"{v:.4g}")
         parts = [self.title, "=" * len(self.title), body] if self.title else [body]
+        if "method" in self.table:
+            methods = list(dict.fromkeys(self.table["method"].dropna()))
+            parts.append("")
+            parts.extend(f"Method: {m}" for m in methods)
         if self.notes:
             parts.append("")
             parts.extend(f"Note: {n}" for n in self.notes)

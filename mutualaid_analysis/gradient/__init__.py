@@ -1,0 +1,28 @@
+"""The willingness gradient across social circles (差序格局).
+
+- :func:`gradient`: willingness per circle and within-respondent contrasts,
+  with village-clustered intervals;
+
+- :func:`test_ordering`: Friedman (Kendall's W), Page's L for the predicted
+  order, pairwise Wilcoxon signed-rank tests with Holm's adjustment;
+- :func:`classify_profiles`: each respondent's pattern across the circles
+  (strict, weak, flat, inverted, mixed), gradient index and radius;
+- :func:`scalability`: Guttman errors and Loevinger's H of willingness
+  dichotomised at a threshold.
+"""
+
+from __future__ import annotations
+
+from .describe import GradientResult, gradient
+from .ordering import test_ordering
+from .profiles import PROFILES, classify_profiles
+from .scalability import scalability
+
+__all__ = [
+    "PROFILES",
+    "GradientResult",
+    "classify_profiles",
+    "gradient",
+    "scalability",
+    "test_ordering",
+]
