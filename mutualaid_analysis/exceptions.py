@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CodebookError",
+    "ConvergenceError",
+    "ConvergenceWarning",
     "DataFileError",
     "MutualAidError",
     "MutualAidWarning",
@@ -86,9 +88,21 @@ class DataFileError(MutualAidError, ValueError):
     """A data file cannot be read at all: missing, empty, unknown format or encoding."""
 
 
+class ConvergenceError(MutualAidError, RuntimeError):
+    """A model fit did not converge; no estimates are returned as if it had.
+
+    Pass ``allow_nonconvergence=True`` to get the last iterate anyway (marked
+    ``converged=False``, with a :class:`ConvergenceWarning`).
+    """
+
+
 class MutualAidWarning(UserWarning):
     """Base class of the warnings this package emits."""
 
 
 class PrivacyWarning(MutualAidWarning):
     """Personal data may be present, or a count was suppressed for privacy."""
+
+
+class ConvergenceWarning(MutualAidWarning):
+    """A model fit did not converge and its numbers were returned on request."""

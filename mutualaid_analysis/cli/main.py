@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..exceptions import (
     CodebookError,
+    ConvergenceError,
     DataFileError,
     MutualAidError,
     SurveyValidationError,
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CodebookError, UsageError, FileNotFoundError, FileExistsError) as exc:
         print(f"mutualaid: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except DataFileError as exc:
+    except (DataFileError, ConvergenceError) as exc:
         print(f"mutualaid: {exc}", file=sys.stderr)
         return EXIT_DATA
     except MutualAidError as exc:

@@ -236,7 +236,8 @@ def ordinal_design(
     names: list[str] = []
     blocks: list[np.ndarray] = []
     kinds: dict[str, str] = {}
-    circles_present = [c for c in cb.circles if c in set(long["circle"])]
+    circles_in_data = set(long["circle"])
+    circles_present = [c for c in cb.circles if c in circles_in_data]
     circle_cols = []
     for c in circles_present[1:]:
         term = f"circle[{c}]"
@@ -245,7 +246,8 @@ def ordinal_design(
         circle_cols.append((long["circle"] == c).to_numpy(dtype=float))
     if circle_cols:
         blocks.append(np.column_stack(circle_cols))
-    used_services = [sv for sv in services if sv in set(long["service"])]
+    services_in_data = set(long["service"])
+    used_services = [sv for sv in services if sv in services_in_data]
     if service is None and len(used_services) > 1:
         svc = [(long["service"] == sv).to_numpy(dtype=float) for sv in used_services[1:]]
         for sv in used_services[1:]:
@@ -273,15 +275,11 @@ def ordinal_design(
     if s.cluster:
         ok &= long[s.cluster].notna().to_numpy()
     dropped = long.loc[~ok]
-    reasons = []
-    for _, r in dropped.iterrows() if len(dropped) <= 5000 else []:
-        why = "answer missing" if np.isnan(r["answer"]) else "covariate missing"
-        reasons.append({"respondent": r[s.id], "item": r["item"], "reason": why})
-    excluded = pd.DataFrame(reasons, columns=["respondent", "item", "reason"])
-    if len(dropped) > 5000:  # summarise rather than list
-        excluded = (dropped.assign(reason=np.where(dropped["answer"].isna(), "answer missing",
-                                                   "covariate missing"))
-                    .rename(columns={s.id: "respondent"})[["respondent", "item", "reason"]])
+    excluded = pd.DataFrame({
+        "respondent": dropped[s.id].to_numpy(dtype=object),
+        "item": dropped["item"].to_numpy(dtype=object),
+        "reason": np.where(dropped["answer"].isna(), "answer missing", "covariate missing"),
+    })
     long = long.loc[ok].reset_index(drop=True)
     X = X[ok]
     if len(long) == 0:
