@@ -376,7 +376,7 @@ def read_survey(
         if wave is not None:
             info["wave"] = wave
         parts.append(_Part(raw.frame, raw.path.name, raw.lines, raw.ragged_rows,
-                           raw.n_columns, wave, info))
+                           raw.n_columns, wave, info, raw.may_hold_personal_data))
     return _assemble(parts, cb, on_invalid=on_invalid, pseudonym_key=pseudonym_key)
 
 
@@ -415,6 +415,7 @@ class _Part:
     n_columns: int
     wave: Any
     info: dict[str, Any]
+    may_hold_personal_data: bool | None = None
 
 
 def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
@@ -440,6 +441,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
             file=part.file,
             lines=lines(),
             id_column=s.id if s.id in part.frame.columns else None,
+            content=part.may_hold_personal_data is not False,
         )
         ck = check_table(part.frame, cb, file=part.file, lines=lines, ragged_rows=part.ragged,
                          n_header_fields=part.n_columns, wave=part.wave)
@@ -491,7 +493,10 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
         data[s.id] = privacy.pseudonymise(data[s.id], key).astype("string")
 
     # Cross-row rules: duplicate id within a wave, village changing between waves.
-    problems.extend(_cross_row_checks(data, cb, file_col, all_lines, bad_rows))
+    # Respondent codes, computed once for the duplicate check and the panel status.
+    id_codes = (np.asarray(pd.factorize(data[s.id])[0]) if s.id in data
+                else np.full(len(data), -1))
+    problems.extend(_cross_row_checks(data, cb, file_col, all_lines, bad_rows, id_codes))
 
     # Decide the fate of every row.
     excluded = np.zeros(len(data), dtype=bool)
@@ -540,7 +545,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
         "panel": None,
     })
     ledger["line"] = ledger["line"].astype("Int64")
-    ledger["panel"] = _panel_status(ledger, cb)
+    ledger["panel"] = _panel_status(ledger, cb, id_codes)
 
     analysed = data.loc[~excluded].reset_index(drop=True)
     analysed = analysed[[c for c in cb.analysis_columns if c in analysed.columns]]
@@ -604,16 +609,15 @@ def _cell_rules(problems: list[Problem], data: pd.DataFrame, file_col: np.ndarra
 
 
 def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Any,
-                      bad_rows: dict[int, set[str]]) -> list[Problem]:
+                      bad_rows: dict[int, set[str]], id_codes: np.ndarray) -> list[Problem]:
     s = cb.survey
     problems: list[Problem] = []
     if s.id not in data:
         return problems
     ids = data[s.id]
     keys = [s.id] + ([s.wave] if s.wave and s.wave in data else [])
-    valid = ids.notna().to_numpy()
-    # One integer key per (id, wave): factorize in C, then count with numpy.
-    id_codes, id_uniques = pd.factorize(ids)
+    valid = id_codes >= 0
+    # One integer key per (id, wave), then count with numpy.
     key = id_codes.astype(np.int64)
     if len(keys) > 1:
         w_codes, w_uniques = pd.factorize(data[s.wave])
@@ -681,17 +685,16 @@ def _pseudonymise_problems(problems: list[Problem], data: pd.DataFrame, cb: Code
     return out
 
 
-def _panel_status(ledger: pd.DataFrame, cb: Codebook) -> pd.Series:
+def _panel_status(ledger: pd.DataFrame, cb: Codebook, codes: np.ndarray) -> pd.Series:
     s = cb.survey
     out = np.full(len(ledger), None, dtype=object)
     if not s.wave or ledger["wave"].isna().all():
         return pd.Series(out, index=ledger.index, dtype=object)
-    ok = ((ledger["status"] == "analysed") & ledger["respondent"].notna()).to_numpy()
+    ok = (ledger["status"] == "analysed").to_numpy() & (codes >= 0)
     waves = ledger["wave"].to_numpy(dtype=object)
     baseline = str(s.waves[0]) if s.waves else sorted(map(str, set(waves[ok])))[0]
-    codes, uniques = pd.factorize(ledger["respondent"])
     is_base = waves == baseline
-    n = len(uniques)
+    n = int(codes.max()) + 1 if len(codes) else 0
     has_base = np.bincount(codes[ok], weights=is_base[ok], minlength=n) > 0
     has_follow = np.bincount(codes[ok], weights=~is_base[ok], minlength=n) > 0
     status = np.select([has_base & has_follow, has_base], ["matched", "baseline_only"],
