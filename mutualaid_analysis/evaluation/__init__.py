@@ -1,0 +1,46 @@
+"""Evaluation of before/after workshop (工作坊) data.
+
+Scales and their reliability (:func:`score_scale`, :func:`reliability`),
+attrition and baseline equivalence against the What Works Clearinghouse
+standards (:func:`attrition`, :func:`baseline_equivalence`) and individual
+reliable change (:func:`reliable_change`); workshop effects with few-cluster
+inference (:func:`evaluate`) and whether the ripple widens
+(:func:`circle_expansion`).
+"""
+
+from __future__ import annotations
+
+from .attrition import AttritionResult, EquivalenceResult, attrition, baseline_equivalence
+from .change import ReliableChangeResult, reliable_change
+from .effects import (
+    EvaluationResult,
+    did_randomization_test,
+    evaluate,
+    paired_effect_sizes,
+)
+from .expansion import ExpansionResult, circle_expansion
+from .scales import ReliabilityResult, reliability, score_scale
+from .wwc import attrition_boundary, boundary_table, cox_index, equivalence_band, hedges_g
+
+__all__ = [
+    "AttritionResult",
+    "EquivalenceResult",
+    "EvaluationResult",
+    "ExpansionResult",
+    "ReliabilityResult",
+    "ReliableChangeResult",
+    "attrition",
+    "attrition_boundary",
+    "baseline_equivalence",
+    "boundary_table",
+    "circle_expansion",
+    "cox_index",
+    "did_randomization_test",
+    "equivalence_band",
+    "evaluate",
+    "hedges_g",
+    "paired_effect_sizes",
+    "reliability",
+    "reliable_change",
+    "score_scale",
+]
