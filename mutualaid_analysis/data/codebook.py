@@ -405,7 +405,7 @@ class Codebook:
         """
         text = _dump_toml(self.to_dict())
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            Path(path).write_text(text, encoding="utf-8", newline="\n")
         return text
 
     def __repr__(self) -> str:
