@@ -108,3 +108,12 @@ def test_errors(sample):
         ma.gradient(sample, service="cooking")
     with pytest.raises(ma.UsageError, match="threshold"):
         ma.gradient(sample, threshold="4")
+
+
+def test_within_respondent_analyses_take_one_wave(sample):
+    # gradient can pool waves (wave=None); the within-respondent tests cannot.
+    for fn in (ma.test_ordering, ma.classify_profiles, ma.scalability):
+        with pytest.raises(ma.UsageError, match="needs one wave"):
+            fn(sample, wave=None)
+        assert fn(sample, wave="post").info["wave"] == "post"
+        assert fn(sample).info["wave"] == "pre"

@@ -102,8 +102,9 @@ def gradient(
     Returns
     -------
     GradientResult
-        ``.table`` columns: ``group`` (level label of ``by``, or ``"all"``),
-        ``service`` (``"pooled"`` when pooled), ``circle`` (or the contrast,
+        ``.table`` columns: ``service`` (``"pooled"`` when pooled), ``wave``
+        (empty when waves are pooled), ``group`` (level label of ``by``, or
+        ``"all"``), ``circle`` (or the contrast,
         ``"relatives - friends"``), ``measure`` (``"mean"``,
         ``"share_willing"`` or ``"difference"``), then the contract columns
         ``term, estimate, std_error, statistic, df, p_value, conf_low,
@@ -186,7 +187,7 @@ def gradient(
                 wide[by] == level).to_numpy(dtype=bool, na_value=False)
             sub = wide.loc[mask]
             clu = clusters[mask]
-            ids = {"group": label, "service": sv or "pooled"}
+            ids = {"service": sv or "pooled", "wave": wave_value, "group": label}
             for circle in circles:
                 y = sub[circle].to_numpy(dtype=float)
                 ok = ~np.isnan(y)
@@ -211,12 +212,10 @@ def gradient(
         respondents.append(wide[keep + circles].assign(service=sv or "pooled"))
 
     table = pd.DataFrame(rows)
-    first = ["group", "service", "circle", "measure"]
+    first = ["service", "wave", "group", "circle", "measure"]
     contract = ["term", "estimate", "std_error", "statistic", "df", "p_value", "conf_low",
                 "conf_high", "n", "method", "n_clusters"]
     table = table.reindex(columns=first + contract)
-    if by is None:
-        table = table.drop(columns="group")
     failed = table["std_error"].isna() & table["n"].gt(0)
     if failed.any():
         notes.append(f"{int(failed.sum())} estimate(s) have no interval: fewer than two "

@@ -145,16 +145,27 @@ def _resolve_services(survey: Survey, service: str | None) -> list[str | None]:
 
 
 def _resolve_wave(survey: Survey, wave: Any) -> Any:
+    """``"baseline"`` (the default everywhere in the package) or a wave name.
+
+    These analyses compare circles within a respondent, so they take one
+    wave: ``None`` (which pools waves in :func:`gradient`) is refused when the
+    survey has waves.
+    """
     waves = survey.waves
     wcol = survey.codebook.survey.wave
     if not wcol or wcol not in survey.data or not waves:
-        if wave is not None:
+        if wave not in (None, "baseline"):
             raise UsageError(
                 f"wave={wave!r} was given, but this survey has no waves "
-                "(no [survey] wave column in the codebook); leave wave=None."
+                "(no [survey] wave column in the codebook)."
             )
         return None
     if wave is None:
+        raise UsageError(
+            "this analysis compares circles within each respondent and needs one wave; "
+            f"pass wave='baseline' (the default) or one of {[str(w) for w in waves]}."
+        )
+    if wave == "baseline":
         return waves[0]
     known = [str(w) for w in waves]
     if str(wave) not in known:
@@ -190,8 +201,8 @@ def prepare(
     service : str or None
         ``None`` (pooled), a service name, or ``"each"``.
     wave : optional
-        A wave; ``None`` means the baseline (the first wave in the codebook's
-        order present in the data), or no selection when there are no waves.
+        A wave, or ``"baseline"`` (the first wave in the codebook's order
+        present in the data); ignored when the survey has no waves.
     by : str, optional
         A column of ``survey.data`` whose levels get their own blocks.
     what : str
@@ -629,7 +640,7 @@ def test_ordering(
     survey: Survey,
     service: str | None = None,
     *,
-    wave: Any = None,
+    wave: Any = "baseline",
     by: str | None = None,
     page_method: PageMethod = "auto",
 ) -> Result:
@@ -648,10 +659,10 @@ def test_ordering(
         items.  A service name (e.g. ``"daily_care"``) uses that item.
         ``"each"`` runs every service in turn and stacks the rows (the
         ``service`` column tells them apart).
-    wave : optional
-        The wave to analyse; default the baseline (the first of the
-        codebook's ``waves`` present in the data).  Must be ``None`` when the
-        survey has no waves.
+    wave : default "baseline"
+        The wave to analyse; ``"baseline"`` is the first of the codebook's
+        ``waves`` present in the data.  Ignored when the survey has no waves;
+        waves cannot be pooled (each respondent is compared with itself).
     by : str, optional
         A column of ``survey.data`` (e.g. the arm, ``"arm"``): the tests are
         repeated within each of its levels, after the rows for all

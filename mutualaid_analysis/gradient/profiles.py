@@ -71,7 +71,7 @@ def classify_profiles(
     survey: Survey,
     service: str | None = None,
     *,
-    wave: Any = None,
+    wave: Any = "baseline",
     by: str | None = None,
     threshold: float = 4,
     tol: float = 1e-6,
@@ -86,8 +86,9 @@ def classify_profiles(
         ``None`` (default) pools (the respondent's mean over the circle's
         items); a service name uses that item; ``"each"`` runs every service
         and stacks the rows.
-    wave : optional
-        The wave; default the baseline.  ``None`` without waves.
+    wave : default "baseline"
+        The wave (``"baseline"``: the codebook's first wave); ignored when the
+        survey has no waves.
     by : str, optional
         A column of ``survey.data`` (e.g. ``"arm"``): counts and shares per
         level, after those for all respondents (``group = "all"``).

@@ -181,7 +181,7 @@ def scalability(
     threshold: float = 4,
     service: str | None = None,
     *,
-    wave: Any = None,
+    wave: Any = "baseline",
     by: str | None = None,
     se: SEMethod = "cluster",
     n_boot: int = 999,
@@ -203,8 +203,9 @@ def scalability(
     service : str, optional
         ``None`` pools; a service name uses that item; ``"each"`` runs every
         service in turn and stacks the rows.
-    wave : optional
-        The wave; default the baseline.  ``None`` without waves.
+    wave : default "baseline"
+        The wave (``"baseline"``: the codebook's first wave); ignored when the
+        survey has no waves.
     by : str, optional
         A column of ``survey.data``: results per level after ``"all"``.
     se : {"cluster", "bootstrap", "iid"}, default "cluster"
