@@ -35,6 +35,8 @@ from .evaluation import (
 )
 from .exceptions import (
     CodebookError,
+    ConvergenceError,
+    ConvergenceWarning,
     DataFileError,
     MutualAidError,
     MutualAidWarning,
@@ -49,20 +51,35 @@ from .gradient import (
     scalability,
     test_ordering,
 )
+from .models import (
+    BoundaryWarning,
+    HessianWarning,
+    OrdinalMixedResult,
+    OrdinalResult,
+    compare_models,
+    fit_ordinal,
+    fit_ordinal_mixed,
+)
 from .sample import load_sample, sample_truth
 from .simulate import Simulation, simulate_survey, write_simulation
 
 __all__ = [
     "AttritionResult",
+    "BoundaryWarning",
     "Codebook",
     "CodebookError",
+    "ConvergenceError",
+    "ConvergenceWarning",
     "DataFileError",
     "EquivalenceResult",
     "EvaluationResult",
     "ExpansionResult",
     "GradientResult",
+    "HessianWarning",
     "MutualAidError",
     "MutualAidWarning",
+    "OrdinalMixedResult",
+    "OrdinalResult",
     "PrivacyWarning",
     "ReliabilityResult",
     "ReliableChangeResult",
@@ -76,8 +93,11 @@ __all__ = [
     "baseline_equivalence",
     "circle_expansion",
     "classify_profiles",
+    "compare_models",
     "draft_codebook",
     "evaluate",
+    "fit_ordinal",
+    "fit_ordinal_mixed",
     "from_frame",
     "gradient",
     "load_sample",
