@@ -1,0 +1,562 @@
+"""Figures of a workshop evaluation: paired slopes, wave means, and a forest of effects.
+
+- :func:`slope`: each village's (or respondent's) baseline and follow-up
+  values joined by a line, per arm, with the arm's mean and its confidence
+  interval;
+- :func:`wave_means`: the mean per wave and arm with village-cluster
+  confidence intervals;
+- :func:`forest`: the between-arm effects across outcomes (or circles) with
+  their intervals and adjusted p-values; the method and the multiplicity
+  adjustment are written in the caption.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import UsageError
+from .style import (
+    MARKERS,
+    OKABE_ITO,
+    Labels,
+    apply_fonts,
+    get_axes,
+    palette,
+    use_style,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from ..data.codebook import Codebook
+    from ..data.survey import Survey
+
+__all__ = ["arm_wave_means", "forest", "outcome_values", "slope", "wave_means"]
+
+
+def outcome_values(survey: Survey, outcome: str) -> pd.DataFrame:
+    """One row per analysed row: ``id, cluster, wave, group, value`` of ``outcome``.
+
+    ``outcome`` is a scale of the codebook (scored as :func:`score_scale`
+    does by default, the sum), a circle (the respondent's willingness toward
+    it, services pooled), or a numeric variable.
+    """
+    from ..evaluation import score_scale
+
+    cb = survey.codebook
+    spec = cb.survey
+    if not spec.wave or not spec.group:
+        raise UsageError(
+            "this figure needs waves and arms: set [survey] wave and group in the codebook."
+        )
+    if outcome in cb.scale_names():
+        frame = score_scale(survey, outcome).rename(columns={"score": "value"})
+    elif outcome in cb.circles:
+        frame = survey.willingness().rename(columns={outcome: "value"})
+    elif outcome in cb.variables and outcome in survey.data.columns:
+        if not cb.variables[outcome].is_numeric:
+            raise UsageError(
+                f"{outcome!r} is {cb.variables[outcome].type}; give a numeric, "
+                "ordinal or binary variable, a scale, or a circle."
+            )
+        frame = survey.data.assign(value=survey.data[outcome])
+    else:
+        raise UsageError(
+            f"{outcome!r} is neither a scale ({cb.scale_names()}), a circle "
+            f"({list(cb.circles)}) nor a variable of the analysis data."
+        )
+    if spec.group not in frame.columns:
+        frame = frame.join(survey.data[[spec.group]])
+    out = pd.DataFrame(
+        {
+            "id": frame[spec.id].astype(str).to_numpy(),
+            "cluster": (
+                frame[spec.cluster].to_numpy(dtype=object)
+                if spec.cluster
+                else frame[spec.id].astype(str).to_numpy()
+            ),
+            "wave": frame[spec.wave].astype(str).to_numpy(),
+            "group": frame[spec.group].astype(str).to_numpy(),
+            "value": pd.to_numeric(frame["value"], errors="coerce").astype(float).to_numpy(),
+        }
+    )
+    return out
+
+
+def _arms(survey: Survey, values: pd.DataFrame) -> list[str]:
+    levels = sorted(set(values["group"]))
+    treated = survey.codebook.survey.treated
+    if treated is not None and str(treated) in levels:
+        levels.remove(str(treated))
+        levels = [str(treated), *levels]
+    return levels
+
+
+def _waves(survey: Survey) -> list[str]:
+    spec = survey.codebook.survey
+    return [str(w) for w in (spec.waves or survey.waves)]
+
+
+def arm_wave_means(survey: Survey, outcome: str, vcov: str = "CR2") -> pd.DataFrame:
+    """Mean of ``outcome`` per arm and wave with a village-cluster CI (what :func:`wave_means` draws).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``outcome, arm, wave, estimate, std_error, df, conf_low,
+        conf_high, n, n_clusters, method``; every analysed row with the
+        outcome counts (not only the matched pairs).
+    """
+    from ..inference import cluster_mean
+
+    values = outcome_values(survey, outcome)
+    rows = []
+    for arm in _arms(survey, values):
+        for wave in _waves(survey):
+            sub = values[(values["group"] == arm) & (values["wave"] == wave)]
+            sub = sub[np.isfinite(sub["value"])]
+            row: dict[str, Any] = {
+                "outcome": outcome,
+                "arm": arm,
+                "wave": wave,
+                "n": len(sub),
+                "n_clusters": sub["cluster"].nunique(),
+            }
+            if len(sub) and sub["cluster"].nunique() > 1:
+                t = cluster_mean(
+                    sub["value"].to_numpy(), sub["cluster"].to_numpy(), vcov=vcov
+                ).table.iloc[0]
+                row.update(
+                    {
+                        k: t[k]
+                        for k in ("estimate", "std_error", "df", "conf_low", "conf_high", "method")
+                    }
+                )
+            else:
+                row.update(
+                    {
+                        "estimate": float(sub["value"].mean()) if len(sub) else np.nan,
+                        "std_error": np.nan,
+                        "df": np.nan,
+                        "conf_low": np.nan,
+                        "conf_high": np.nan,
+                        "method": "mean (one cluster: no interval)",
+                    }
+                )
+            rows.append(row)
+    cols = [
+        "outcome",
+        "arm",
+        "wave",
+        "estimate",
+        "std_error",
+        "df",
+        "conf_low",
+        "conf_high",
+        "n",
+        "n_clusters",
+        "method",
+    ]
+    return pd.DataFrame(rows)[cols]
+
+
+def slope(
+    survey: Survey,
+    outcome: str = "gses",
+    ax: Axes | None = None,
+    lang: str = "zh",
+    *,
+    unit: Literal["village", "respondent"] = "village",
+    labels: dict[Any, str] | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Paired slope plot per arm: baseline to follow-up, with the arm's mean change.
+
+    Parameters
+    ----------
+    survey : Survey
+        A panel survey with two (or more: the first and last are used) waves
+        and two arms.
+    outcome : str, default "gses"
+        A scale (scored as the sum), a circle, or a numeric variable.
+    ax : matplotlib.axes.Axes, optional
+    lang : {"zh", "en"}, default "zh"
+    unit : {"village", "respondent"}, default "village"
+        One thin line per village (the mean of its matched respondents) or per
+        respondent.
+    labels : dict, optional
+        Your own labels ``{code: label}``.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.plot` for the thin lines (e.g.
+        ``alpha``, ``linewidth``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The thin lines have gid ``"unit"``; the arm means (of the matched
+        respondents, village-cluster CR2 interval) are errorbar containers
+        labelled with the arm.
+
+    Notes
+    -----
+    Only matched respondents (the outcome observed at both waves) are drawn,
+    so each line is a within-unit change.
+
+    Examples
+    --------
+    >>> ax = plots.slope(ma.load_sample(), "gses")  # doctest: +SKIP
+    """
+    from ..inference import cluster_mean
+
+    if unit not in ("village", "respondent"):
+        raise UsageError(f"unit must be 'village' or 'respondent'; got {unit!r}.")
+    values = outcome_values(survey, outcome)
+    waves = _waves(survey)
+    if len(waves) < 2:
+        raise UsageError(f"a slope plot needs two waves; the survey has {waves}.")
+    first, last = waves[0], waves[-1]
+    arms = _arms(survey, values)
+    wide = (
+        values[values["wave"].isin([first, last])]
+        .pivot_table(
+            index=["id", "cluster", "group"],
+            columns="wave",
+            values="value",
+            aggfunc="first",
+            observed=True,
+        )
+        .reset_index()
+    )
+    wide = wide.dropna(subset=[first, last])
+    colours = palette(len(arms))
+    cb = survey.codebook
+    with use_style(lang) as used:
+        lab = Labels(used, cb, labels)
+        ax = get_axes(ax, figsize=(4.6, 3.6))
+        ticks, ticklabels = [], []
+        for k, arm in enumerate(arms):
+            x = np.array([3.0 * k, 3.0 * k + 1])
+            sub = wide[wide["group"] == arm]
+            units = sub if unit == "respondent" else sub.groupby("cluster")[[first, last]].mean()
+            thin = {
+                "color": colours[k],
+                "alpha": 0.35 if unit == "village" else 0.12,
+                "linewidth": 0.9 if unit == "village" else 0.6,
+                "gid": "unit",
+            }
+            thin.update(kwargs)
+            for a, b in units[[first, last]].to_numpy(float):
+                ax.plot(x, [a, b], **thin)
+            means, err = [], []
+            for w in (first, last):
+                t = cluster_mean(
+                    sub[w].to_numpy(float), sub["cluster"].to_numpy(), vcov="CR2"
+                ).table.iloc[0]
+                means.append(t["estimate"])
+                err.append((t["estimate"] - t["conf_low"], t["conf_high"] - t["estimate"]))
+            ax.errorbar(
+                x,
+                means,
+                yerr=np.array(err).T,
+                color=colours[k],
+                marker=MARKERS[k % len(MARKERS)],
+                linewidth=2.4,
+                capsize=4,
+                markersize=6,
+                zorder=5,
+                label=f"{lab.group(arm)} (n = {len(sub)})",
+            )
+            ticks += list(x)
+            ticklabels += [lab.wave(first), lab.wave(last)]
+            ax.text(
+                x.mean(),
+                1.0,
+                lab.group(arm),
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=colours[k],
+            )
+        ax.set_xticks(ticks, labels=ticklabels)
+        ax.set_xlim(-0.6, 3.0 * len(arms) - 1.4)
+        ax.set_ylabel(lab.variable(outcome))
+        ax.legend(loc="best", title=None)
+        ax.set_title(f"{lab.text(unit + 's')}", loc="left", fontsize=8, color="0.35")
+        apply_fonts(ax)
+    return ax
+
+
+def wave_means(
+    source: Survey | pd.DataFrame,
+    outcome: str | None = "gses",
+    ax: Axes | None = None,
+    lang: str = "zh",
+    *,
+    codebook: Codebook | None = None,
+    labels: dict[Any, str] | None = None,
+    dodge: float = 0.06,
+    **kwargs: Any,
+) -> Axes:
+    """Means by wave and arm, with village-cluster confidence intervals.
+
+    Parameters
+    ----------
+    source : Survey or DataFrame
+        A survey (means are computed with :func:`arm_wave_means`), or a
+        table with columns ``arm, wave, conf_low, conf_high`` and ``estimate``
+        or ``mean`` (e.g. an evaluation's ``tables["means"]`` once it carries
+        intervals).
+    outcome : str or None, default "gses"
+        A scale, a circle or a numeric variable (with a survey); with a table
+        holding several outcomes, the one to draw.
+    ax : matplotlib.axes.Axes, optional
+    lang : {"zh", "en"}, default "zh"
+    codebook : Codebook, optional
+        Labels (default the survey's).
+    labels : dict, optional
+    dodge : float, default 0.06
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.errorbar` for every arm.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One errorbar container per arm, labelled with the arm.
+
+    Examples
+    --------
+    >>> ax = plots.wave_means(ma.load_sample(), "gses")  # doctest: +SKIP
+    """
+    if isinstance(source, pd.DataFrame):
+        table = source.rename(columns={"mean": "estimate"})
+        if not {"arm", "wave", "estimate", "conf_low", "conf_high"} <= set(table.columns):
+            raise UsageError(
+                "the table needs columns arm, wave, estimate (or mean), conf_low "
+                "and conf_high; or pass the survey to compute them."
+            )
+        if "outcome" in table and outcome is not None:
+            table = table[table["outcome"] == outcome]
+        waves = list(dict.fromkeys(table["wave"].astype(str)))
+    else:
+        if outcome is None:
+            raise UsageError("give the outcome: a scale, a circle or a variable.")
+        table = arm_wave_means(source, outcome)
+        codebook = codebook or source.codebook
+        waves = _waves(source)
+    table = table.assign(wave=table["wave"].astype(str), arm=table["arm"].astype(str))
+    arms = list(dict.fromkeys(table["arm"]))
+    colours = palette(len(arms))
+    with use_style(lang) as used:
+        lab = Labels(used, codebook, labels)
+        ax = get_axes(ax, figsize=(4.2, 3.4))
+        x0 = np.arange(len(waves), dtype=float)
+        for k, arm in enumerate(arms):
+            sub = table[table["arm"] == arm].set_index("wave").reindex(waves)
+            est = sub["estimate"].to_numpy(float)
+            err = np.vstack(
+                [est - sub["conf_low"].to_numpy(float), sub["conf_high"].to_numpy(float) - est]
+            )
+            opts = {
+                "color": colours[k],
+                "marker": MARKERS[k % len(MARKERS)],
+                "capsize": 4,
+                "linewidth": 1.8,
+                "markersize": 6,
+                "label": lab.group(arm),
+            }
+            opts.update(kwargs)
+            ax.errorbar(x0 + (k - (len(arms) - 1) / 2) * dodge, est, yerr=err, **opts)
+        ax.set_xticks(x0, labels=[lab.wave(w) for w in waves])
+        ax.set_xlim(-0.5, len(waves) - 0.5)
+        if outcome is not None:
+            ax.set_ylabel(
+                lab.circle(outcome)
+                if codebook is not None and outcome in codebook.circles
+                else lab.variable(outcome)
+            )
+        ax.legend()
+        ax.set_title(lab.text("ci"), loc="left", fontsize=8, color="0.35")
+        apply_fonts(ax)
+    return ax
+
+
+def forest(
+    result: Any,
+    ax: Axes | None = None,
+    lang: str = "zh",
+    *,
+    estimand: str = "between-arm effect",
+    inference: str | None = "CR2",
+    models: list[str] | None = None,
+    codebook: Codebook | None = None,
+    labels: dict[Any, str] | None = None,
+    caption: bool = True,
+    **kwargs: Any,
+) -> Axes:
+    """Forest plot of effects across outcomes (or circles), with the method in the caption.
+
+    Parameters
+    ----------
+    result : EvaluationResult, ExpansionResult, or DataFrame
+        From :func:`mutualaid_analysis.evaluate` (rows per outcome) or
+        :func:`mutualaid_analysis.circle_expansion` (rows per circle).
+    ax : matplotlib.axes.Axes, optional
+    lang : {"zh", "en"}, default "zh"
+    estimand : str, default "between-arm effect"
+        Rows of this ``estimand`` (e.g. ``"standardised between-arm effect"``
+        for Hedges' g, ``"within-arm change"``).
+    inference : str or None, default "CR2"
+        Rows of this ``inference`` (``None``: all).
+    models : list of str, optional
+        Models to show (e.g. ``["ANCOVA"]``); default all.
+    codebook : Codebook, optional
+        Outcome and circle labels.
+    labels : dict, optional
+    caption : bool, default True
+        Write the method(s) and the multiplicity adjustment under the plot.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.errorbar` (e.g. ``color``,
+        ``markersize``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The rows top to bottom in the order of the table; the estimate and
+        interval and the adjusted p-value are written at the right.
+
+    Notes
+    -----
+    Effects on different outcomes are on their own scales (points of the
+    GSES, shares, hours); use ``estimand="standardised between-arm effect"``
+    to compare standardised effects.
+
+    Examples
+    --------
+    >>> res = ma.evaluate(s, outcomes=["gses", "knows_platform"], seed=1)  # doctest: +SKIP
+    >>> ax = plots.forest(res, codebook=s.codebook)  # doctest: +SKIP
+    """
+    table = result if isinstance(result, pd.DataFrame) else getattr(result, "table", None)
+    info = {} if isinstance(result, pd.DataFrame) else dict(getattr(result, "info", {}) or {})
+    if table is None or not {"estimate", "conf_low", "conf_high"} <= set(table.columns):
+        raise UsageError(
+            "expected an evaluation result (ma.evaluate / ma.circle_expansion) or its .table."
+        )
+    rows = table
+    if "estimand" in rows:
+        rows = rows[rows["estimand"] == estimand]
+    if inference is not None and "inference" in rows:
+        rows = rows[rows["inference"] == inference]
+    if models is not None and "model" in rows:
+        rows = rows[rows["model"].isin(models)]
+    rows = rows[rows["estimate"].notna()].reset_index(drop=True)
+    if rows.empty:
+        have = (
+            table[["estimand", "inference"]].drop_duplicates().to_string(index=False)
+            if {"estimand", "inference"} <= set(table.columns)
+            else ""
+        )
+        raise UsageError(
+            f"no rows with estimand={estimand!r} and inference={inference!r}; "
+            f"the result has:\n{have}"
+        )
+    key = "outcome" if "outcome" in rows else ("circle" if "circle" in rows else "term")
+    several_models = "model" in rows and rows["model"].nunique() > 1
+    several_arms = "arm" in rows and rows["arm"].nunique() > 1
+    with use_style(lang) as used:
+        lab = Labels(used, codebook, labels)
+        ax = get_axes(ax, figsize=(6.2, 0.42 * len(rows) + 1.5))
+        y = np.arange(len(rows))[::-1].astype(float)
+        est = rows["estimate"].to_numpy(float)
+        err = np.vstack(
+            [est - rows["conf_low"].to_numpy(float), rows["conf_high"].to_numpy(float) - est]
+        )
+        opts = {
+            "fmt": "s",
+            "color": OKABE_ITO["blue"],
+            "ecolor": OKABE_ITO["blue"],
+            "capsize": 3,
+            "markersize": 5,
+            "linewidth": 1.4,
+        }
+        opts.update(kwargs)
+        ax.errorbar(est, y, xerr=err, **opts)
+        ax.axvline(0, color="0.4", linewidth=0.8, linestyle="--")
+        names = []
+        for r in rows.itertuples():
+            code = getattr(r, key)
+            name = lab.circle(code) if key == "circle" else lab.variable(code)
+            if several_arms:
+                name += f" · {lab.group(r.arm)}"
+            if several_models:
+                name += f" · {lab.term(r.model)}"
+            names.append(name)
+        ax.set_yticks(y, labels=names)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        pcol = (
+            "p_adjusted"
+            if "p_adjusted" in rows and rows["p_adjusted"].notna().any()
+            else ("p_value" if "p_value" in rows else None)
+        )
+        for yi, r in zip(y, rows.itertuples(), strict=True):
+            text = f"{r.estimate:.2f} [{r.conf_low:.2f}, {r.conf_high:.2f}]"
+            if pcol is not None and np.isfinite(getattr(r, pcol)):
+                text += f"   p {_fmt_p(getattr(r, pcol))}"
+            ax.text(1.02, yi, text, transform=ax.get_yaxis_transform(), va="center", fontsize=7.5)
+        header = f"{lab.term('effect')} [{lab.text('ci')}]"
+        if pcol == "p_adjusted":
+            header += f"   {lab.text('p_adj')}"
+        ax.text(
+            1.02,
+            len(rows) - 0.3,
+            header,
+            transform=ax.get_yaxis_transform(),
+            va="bottom",
+            fontsize=7.5,
+            color="0.3",
+        )
+        xlabel = lab.term(estimand)
+        arms = list(dict.fromkeys(rows["arm"].astype(str))) if "arm" in rows else []
+        if len(arms) == 1 and " - " in arms[0]:
+            xlabel += " (" + " − ".join(lab.group(a) for a in arms[0].split(" - ")) + ")"
+        elif len(arms) == 1:
+            xlabel += f" ({lab.group(arms[0])})"
+        ax.set_xlabel(xlabel[0].upper() + xlabel[1:] if used == "en" else xlabel)
+        if caption:
+            ax.annotate(
+                _caption(rows, info, lab, pcol),
+                xy=(0, 0),
+                xycoords="axes fraction",
+                xytext=(0, -34),
+                textcoords="offset points",
+                va="top",
+                ha="left",
+                fontsize=6.5,
+                color="0.25",
+                wrap=True,
+                gid="caption",
+            )
+        apply_fonts(ax)
+    return ax
+
+
+def _fmt_p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def _caption(rows: pd.DataFrame, info: dict[str, Any], lab: Labels, pcol: str | None) -> str:
+    methods = list(dict.fromkeys(rows["method"].dropna().astype(str))) if "method" in rows else []
+    parts = [f"{lab.text('method')}: {m}" for m in methods]
+    if pcol == "p_adjusted":
+        adjust = info.get("adjust") or "?"
+        family = info.get("family")
+        fam = f" ({family})" if family else ""
+        parts.append(f"{lab.text('adjust')}: {adjust}{fam}")
+    elif pcol == "p_value":
+        parts.append(f"{lab.text('adjust')}: none")
+    return "\n".join(parts)

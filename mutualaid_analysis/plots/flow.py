@@ -1,0 +1,293 @@
+"""The participant flow diagram (CONSORT style), from the survey's ledger.
+
+Rows read and excluded (with the ledger's reasons), respondents surveyed at
+baseline per arm, those lost to follow-up with the reason, and those
+analysed.  :func:`flow_counts` returns the numbers drawn, which equal
+:func:`mutualaid_analysis.attrition`'s ``n_baseline``, ``n_lost`` and
+``n_analytic``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .style import Labels, apply_fonts, get_axes, palette, use_style
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from ..data.survey import Survey
+
+__all__ = ["flow_counts", "flow_diagram"]
+
+_COLUMNS = ["stage", "arm", "reason", "respondents", "villages"]
+
+
+def flow_counts(survey: Survey, outcome: str | None = None, followup: Any = None) -> pd.DataFrame:
+    """The numbers of the flow diagram.
+
+    Parameters
+    ----------
+    survey : Survey
+        A panel survey with two arms (``[survey] group`` and ``treated``).
+    outcome : str, optional
+        Analysed = observed at both waves *with this outcome* (as in
+        :func:`mutualaid_analysis.attrition`); default observed at both waves.
+    followup : optional
+        The follow-up wave (default the last).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``stage, arm, reason, respondents, villages``.  Stages:
+        ``read`` and ``excluded`` (input rows, per wave in ``arm`` = the wave,
+        and per ledger reason), ``baseline``, ``lost`` (one row per arm with
+        ``reason`` empty for the total, then one per reason: ``not_surveyed``,
+        ``followup_excluded: <ledger reason>``, ``outcome_missing``,
+        ``baseline_missing``) and ``analysed``.  ``villages`` is filled for
+        ``baseline`` and ``analysed``.
+    """
+    from ..evaluation.attrition import _design, analytic_panel
+
+    d = _design(survey, followup)
+    panel = analytic_panel(survey, outcome=outcome, followup=followup)
+    ledger = survey.ledger
+    rows: list[dict[str, Any]] = [
+        {"stage": "read", "arm": "", "reason": "", "respondents": len(ledger), "villages": np.nan}
+    ]
+    excluded = ledger[ledger["status"] != "analysed"]
+    for reason, n in (
+        excluded["reason"].fillna("").astype(str).value_counts(sort=False).sort_index().items()
+    ):
+        rows.append(
+            {
+                "stage": "excluded",
+                "arm": "",
+                "reason": reason,
+                "respondents": int(n),
+                "villages": np.nan,
+            }
+        )
+    follow_ledger = ledger[ledger["wave"].astype(str) == str(d.followup)]
+    analysed_follow = set(
+        follow_ledger.loc[follow_ledger["status"] == "analysed", "respondent"].astype(str)
+    )
+    ex = follow_ledger[follow_ledger["status"] != "analysed"]
+    excluded_follow = (
+        ex.assign(respondent=ex["respondent"].astype(str))
+        .drop_duplicates("respondent")
+        .set_index("respondent")["reason"]
+        .fillna("")
+        .astype(str)
+    )
+    base_values = None
+    if outcome is not None:
+        from ..evaluation.attrition import _outcome_values
+
+        base_values = _outcome_values(survey, outcome, d.baseline)
+    arms = [str(d.treated), str(d.comparison)]
+    for arm in arms:
+        sub = panel[panel["group"].astype(str) == arm]
+        rows.append(
+            {
+                "stage": "baseline",
+                "arm": arm,
+                "reason": "",
+                "respondents": len(sub),
+                "villages": sub["cluster"].nunique(),
+            }
+        )
+        lost = sub[~sub["analytic"]]
+        rows.append(
+            {
+                "stage": "lost",
+                "arm": arm,
+                "reason": "",
+                "respondents": len(lost),
+                "villages": np.nan,
+            }
+        )
+        reasons: dict[str, int] = {}
+        for rid in lost["id"].astype(str):
+            if rid in analysed_follow:
+                pre_ok = base_values is not None and pd.notna(base_values.get(rid, np.nan))
+                why = "outcome_missing" if pre_ok else "baseline_missing"
+            elif rid in excluded_follow.index:
+                why = f"followup_excluded: {excluded_follow[rid]}"
+            else:
+                why = "not_surveyed"
+            reasons[why] = reasons.get(why, 0) + 1
+        for why in sorted(reasons, key=lambda r: (r != "not_surveyed", r)):
+            rows.append(
+                {
+                    "stage": "lost",
+                    "arm": arm,
+                    "reason": why,
+                    "respondents": reasons[why],
+                    "villages": np.nan,
+                }
+            )
+        kept = sub[sub["analytic"]]
+        rows.append(
+            {
+                "stage": "analysed",
+                "arm": arm,
+                "reason": "",
+                "respondents": len(kept),
+                "villages": kept["cluster"].nunique(),
+            }
+        )
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _reason_text(reason: str, lab: Labels) -> str:
+    if reason.startswith("followup_excluded: "):
+        detail = reason.split(": ", 1)[1]
+        detail = detail if len(detail) <= 40 else detail[:37] + "..."
+        return f"{lab.text('followup_excluded')} ({detail})"
+    return (
+        lab.text(reason)
+        if reason in ("not_surveyed", "outcome_missing", "baseline_missing")
+        else reason
+    )
+
+
+def flow_diagram(
+    survey: Survey,
+    ax: Axes | None = None,
+    lang: str = "zh",
+    *,
+    outcome: str | None = None,
+    followup: Any = None,
+    labels: dict[Any, str] | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Participant flow diagram (CONSORT style): baseline, lost to follow-up, analysed, per arm.
+
+    Parameters
+    ----------
+    survey : Survey
+        A panel survey with two arms.
+    ax : matplotlib.axes.Axes, optional
+    lang : {"zh", "en"}, default "zh"
+    outcome : str, optional
+        Count as analysed only respondents with this outcome at both waves.
+    followup : optional
+        The follow-up wave (default the last).
+    labels : dict, optional
+        Your own labels ``{code: label}`` (arms).
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.text` of every box (e.g.
+        ``fontsize``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Boxes are texts with gid ``"box-<stage>-<arm>"`` (``"box-read"`` for
+        the input box); the numbers are those of :func:`flow_counts`.
+
+    Examples
+    --------
+    >>> ax = plots.flow_diagram(ma.load_sample())  # doctest: +SKIP
+    """
+    counts = flow_counts(survey, outcome=outcome, followup=followup)
+    arms = [
+        a
+        for a in dict.fromkeys(counts["arm"])
+        if a and a in set(counts.loc[counts["stage"] == "baseline", "arm"])
+    ]
+    colours = palette(len(arms))
+    with use_style(lang) as used:
+        lab = Labels(used, survey.codebook, labels)
+        ax = get_axes(ax, figsize=(7.2, 4.8))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_axis_off()
+        box = {
+            "boxstyle": "round,pad=0.5",
+            "facecolor": "white",
+            "edgecolor": "0.3",
+            "linewidth": 0.9,
+        }
+        opts = {"fontsize": 8, "ha": "center", "va": "center", "linespacing": 1.35}
+        opts.update(kwargs)
+
+        def put(x: float, y: float, text: str, gid: str, edge: Any = "0.3", **more: Any) -> None:
+            ax.text(x, y, text, bbox={**box, "edgecolor": edge}, gid=gid, **{**opts, **more})
+
+        def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
+            ax.annotate(
+                "",
+                xy=(x1, y1),
+                xytext=(x0, y0),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": "0.3",
+                    "linewidth": 0.9,
+                    "shrinkA": 0,
+                    "shrinkB": 0,
+                },
+            )
+
+        read = counts[counts["stage"] == "read"].iloc[0]
+        excl = counts[counts["stage"] == "excluded"]
+        unit_r, unit_v = lab.text("respondents"), lab.text("villages")
+        top = f"{lab.text('rows_read')}: {int(read.respondents)}"
+        if len(excl):
+            top += f"\n{lab.text('rows_excluded')}: {int(excl['respondents'].sum())}"
+            for r in excl.itertuples():
+                top += f"\n  · {_reason_text(r.reason, lab)}: {int(r.respondents)}"
+        put(0.5, 0.92, top, "box-read", multialignment="left")
+        xs = np.linspace(0.25, 0.75, len(arms)) if len(arms) > 1 else np.array([0.5])
+        for stage, y in (("enrolment", 0.70), ("follow_up", 0.44), ("analysis", 0.16)):
+            ax.text(
+                0.0,
+                y,
+                lab.text(stage),
+                rotation=90,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="0.35",
+            )
+        for x, arm, colour in zip(xs, arms, colours, strict=True):
+            c = counts[counts["arm"] == arm]
+            base = c[c["stage"] == "baseline"].iloc[0]
+            lost = c[(c["stage"] == "lost") & (c["reason"] == "")].iloc[0]
+            why = c[(c["stage"] == "lost") & (c["reason"] != "")]
+            done = c[c["stage"] == "analysed"].iloc[0]
+            arrow(0.5, 0.84, x, 0.77)
+            put(
+                x,
+                0.70,
+                f"{lab.group(arm)}\n{lab.text('baseline_surveyed')}\n"
+                f"n = {int(base.respondents)} {unit_r}, {int(base.villages)} {unit_v}",
+                f"box-baseline-{arm}",
+                edge=colour,
+            )
+            arrow(x, 0.63, x, 0.24)
+            text = f"{lab.text('lost')}: n = {int(lost.respondents)}"
+            for r in why.itertuples():
+                text += f"\n  · {_reason_text(r.reason, lab)}: {int(r.respondents)}"
+            put(
+                x + 0.03,
+                0.44,
+                text,
+                f"box-lost-{arm}",
+                ha="left",
+                multialignment="left",
+                fontsize=7,
+            )
+            put(
+                x,
+                0.16,
+                f"{lab.text('analysed')}\nn = {int(done.respondents)} {unit_r}, "
+                f"{int(done.villages)} {unit_v}",
+                f"box-analysed-{arm}",
+                edge=colour,
+            )
+        apply_fonts(ax)
+    return ax
