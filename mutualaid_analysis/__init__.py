@@ -60,6 +60,7 @@ from .models import (
     fit_ordinal,
     fit_ordinal_mixed,
 )
+from .plots import plot_ripples
 from .sample import load_sample, sample_truth
 from .simulate import Simulation, simulate_survey, write_simulation
 
@@ -101,6 +102,7 @@ __all__ = [
     "from_frame",
     "gradient",
     "load_sample",
+    "plot_ripples",
     "pseudonymise",
     "read_codebook",
     "read_survey",

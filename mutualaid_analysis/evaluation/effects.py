@@ -962,6 +962,13 @@ class EvaluationResult(Result):
     ``info["design"]`` is the design used and ``info["design_reason"]`` why.
     """
 
+    def plot(self, ax: Any = None, lang: str = "zh", **kwargs: Any) -> Any:
+        """Forest plot of the between-arm effects (see :func:`mutualaid_analysis.plots.forest`)."""
+        from ..plots import forest
+
+        return forest(self, ax=ax, lang=lang, **kwargs)
+
+
     @property
     def design(self) -> str:
         """The design analysed ("prepost", "comparison" or "randomized")."""

@@ -50,6 +50,13 @@ class ExpansionResult(Result):
     ``tables["means"]`` has mean willingness per circle, arm and wave.
     """
 
+    def plot(self, ax: Any = None, lang: str = "zh", **kwargs: Any) -> Any:
+        """Forest plot of the per-circle effects (see :func:`mutualaid_analysis.plots.forest`)."""
+        from ..plots import forest
+
+        return forest(self, ax=ax, lang=lang, **kwargs)
+
+
     def gap_effect(self, inference: str | None = "CR2") -> pd.DataFrame:
         """The between-arm DiD rows of the gap (one inference method; ``None`` for all)."""
         t = self.table

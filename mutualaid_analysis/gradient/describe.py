@@ -43,6 +43,13 @@ class GradientResult(Result):
     respondent id, village, group and one column per circle).
     """
 
+    def plot(self, ax: Any = None, lang: str = "zh", **kwargs: Any) -> Any:
+        """The ripple plot of this result (see :func:`mutualaid_analysis.plots.ripple`)."""
+        from ..plots import ripple
+
+        return ripple(self, ax=ax, lang=lang, **kwargs)
+
+
     def means(self, measure: str = "mean") -> pd.DataFrame:
         """The per-circle rows of one measure (``"mean"`` or ``"share_willing"``)."""
         t = self.table

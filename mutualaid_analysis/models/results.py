@@ -251,6 +251,13 @@ class OrdinalResult(Result):
         small_sample_factor, covariates, moderators``.
     """
 
+    def plot(self, ax: Any = None, lang: str = "zh", **kwargs: Any) -> Any:
+        """Predicted answers by circle (see :func:`mutualaid_analysis.plots.predicted_probabilities`)."""
+        from ..plots import predicted_probabilities
+
+        return predicted_probabilities(self, ax=ax, lang=lang, **kwargs)
+
+
     params: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     cov: pd.DataFrame = field(default_factory=pd.DataFrame)
     link: str = "logit"
