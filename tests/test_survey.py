@@ -406,3 +406,11 @@ def test_ledger_lines_match_file_lines_with_quoted_newlines(tmp_path):
     s = ma.read_survey(path, cb)
     assert s.ledger["line"].tolist() == [2, 4, 5, 6, 7]
     assert np.array_equal(s.data["age"].to_numpy(), df["age"].to_numpy())
+
+
+def test_personal_looking_header_is_reported_for_an_extra_column(tmp_path):
+    frame = good_frame().iloc[:1].assign(姓名=["受访者"])
+    path = tmp_path / "s.csv"
+    frame.to_csv(path, index=False)
+    survey = ma.read_survey(path, CB)
+    assert "personal_column_name" in set(survey.problems["rule"])

@@ -869,29 +869,6 @@ _MOBILE_SHAPES = tuple(f"000{a}0000{b}0000".encode() for a in ("", " ", "-")
                        for b in ("", " ", "-"))
 _IPV4_GATE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 _IPV6_GATE = re.compile(_IPV6_PRE)
-_IPV4_GATE_BYTES = re.compile(_IPV4_GATE.pattern.encode())
-_IPV6_GATE_BYTES = re.compile(_IPV6_PRE.encode())
-
-
-def bytes_may_hold_personal_data(data: bytes) -> bool:
-    """The gate of :func:`_may_hold_personal_data` for a whole UTF-8 text file at once.
-
-    ``False`` means no cell of the file can match any content detector, so
-    the per-column scan can be skipped; ``True`` means it must run.  Full-width
-    forms and the ideographic space (which NFKC turns into digits and spaces),
-    and numbers written in scientific notation (an Excel habit that hides
-    mobile and ID numbers), always send the file to the per-column scan.
-    """
-    if b"@" in data or b"\xef\xbc" in data or b"\xe3\x80\x80" in data:
-        return True
-    if b"E+" in data or b"e+" in data:
-        return True
-    if b":" in data and _IPV6_GATE_BYTES.search(data):
-        return True
-    shape = data.translate(_DIGITS_TO_ZERO)
-    if any(s in shape for s in _MOBILE_SHAPES):
-        return True
-    return b"0.0" in shape and _IPV4_GATE_BYTES.search(data) is not None
 
 
 def find_personal_data(
@@ -903,7 +880,6 @@ def find_personal_data(
     lines: np.ndarray | Sequence[int] | None = None,
     id_column: str | None = None,
     min_share: float = 0.0,
-    content: bool = True,
 ) -> list[Problem]:
     """Report personal data in columns the codebook does not mark ``pii = true``.
 
@@ -930,9 +906,6 @@ def find_personal_data(
     min_share : float, default 0.0
         Report content only when at least this share of the column's
         non-missing cells match (0 reports any match).
-    content : bool, default True
-        ``False`` checks column names only (when a whole-file scan, see
-        :func:`bytes_may_hold_personal_data`, has ruled content out).
 
     Returns
     -------
@@ -987,7 +960,7 @@ def find_personal_data(
         n_present = int(series.notna().sum())
 
         findings: list[tuple[str, np.ndarray, str]] = []
-        if content and n_present and _may_hold_personal_data(series, numeric):
+        if n_present and _may_hold_personal_data(series, numeric):
             codes, text = _distinct_text(series)
             for kind in CONTENT_KINDS:
                 if numeric and kind in ("ip", "email"):

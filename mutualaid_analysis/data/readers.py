@@ -59,7 +59,6 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataFileError, UsageError
-from .privacy import bytes_may_hold_personal_data
 
 __all__ = [
     "CSV_DELIMITERS",
@@ -156,11 +155,6 @@ class RawTable:
         For text files, ``(row index in frame, number of fields found)`` for
         each row whose number of fields differs from the header's.  Such rows
         are kept, truncated or padded with missing values.
-    may_hold_personal_data : bool or None
-        For text files, whether any cell could hold a mobile number, resident
-        ID, IP or e-mail address (a cheap scan of the whole file, see
-        :func:`~mutualaid_analysis.data.privacy.bytes_may_hold_personal_data`);
-        ``False`` lets the per-column scan be skipped.  ``None``: not known.
 
     Notes
     -----
@@ -177,7 +171,6 @@ class RawTable:
     n_columns: int
     meta: FileMeta | None = None
     ragged_rows: list[tuple[int, int]] = field(default_factory=list)
-    may_hold_personal_data: bool | None = None
     _line_source: Callable[[], np.ndarray] | None = field(default=None, repr=False, compare=False)
     _line_cache: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -836,8 +829,6 @@ def _parse_text(
     text_columns: set[str],
 ) -> RawTable:
     where = str(path)
-    # The personal-data gate scans the same bytes in the worker thread.
-    pii_future = pool.submit(bytes_may_hold_personal_data, u)
     if delimiter is None:
         delim = _detect_delimiter(u, "\t" if path.suffix.lower() == ".tsv" else ",")
     else:
@@ -981,7 +972,6 @@ def _parse_text(
         n_columns=frame.shape[1],
         meta=None,
         ragged_rows=ragged,
-        may_hold_personal_data=pii_future.result(),
         _line_source=line_source,
     )
 

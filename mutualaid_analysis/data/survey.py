@@ -376,7 +376,7 @@ def read_survey(
         if wave is not None:
             info["wave"] = wave
         parts.append(_Part(raw.frame, raw.path.name, raw.lines, raw.ragged_rows,
-                           raw.n_columns, wave, info, raw.may_hold_personal_data))
+                           raw.n_columns, wave, info))
     return _assemble(parts, cb, on_invalid=on_invalid, pseudonym_key=pseudonym_key)
 
 
@@ -415,7 +415,6 @@ class _Part:
     n_columns: int
     wave: Any
     info: dict[str, Any]
-    may_hold_personal_data: bool | None = None
 
 
 def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
@@ -441,7 +440,6 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
             file=part.file,
             lines=lines(),
             id_column=s.id if s.id in part.frame.columns else None,
-            content=part.may_hold_personal_data is not False,
         )
         ck = check_table(part.frame, cb, file=part.file, lines=lines, ragged_rows=part.ragged,
                          n_header_fields=part.n_columns, wave=part.wave)
