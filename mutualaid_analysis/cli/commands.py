@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import draft, simulate, validate
+from . import draft, init, run, simulate, validate
 
-REGISTRY = [validate.register, simulate.register, draft.register]
+REGISTRY = [run.register, init.register, validate.register, simulate.register, draft.register]
