@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
     survey = read_survey(data, codebook, on_invalid="exclude", encoding=args.encoding,
                          sheet=sheet)
-    problems = survey._problem_list
+    problems = survey.problem_list
     errors = [p for p in problems if p.severity == "error"]
     print(survey.summary())
     if problems:

@@ -80,6 +80,11 @@ class Survey:
 
     # ---------------------------------------------------------------- counts
     @property
+    def problem_list(self) -> list[Problem]:
+        """The problems as :class:`Problem` objects (``problems`` is the same as a DataFrame)."""
+        return list(self._problem_list)
+
+    @property
     def n_read(self) -> int:
         """Input rows read, over all files."""
         return len(self.ledger)
