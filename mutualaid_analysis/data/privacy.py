@@ -877,7 +877,7 @@ def find_personal_data(
     declared: Iterable[str] = (),
     analysed: Iterable[str] | None = None,
     file: str | None = None,
-    lines: np.ndarray | Sequence[int] | None = None,
+    lines: np.ndarray | Sequence[int] | Callable[[], np.ndarray] | None = None,
     id_column: str | None = None,
     min_share: float = 0.0,
 ) -> list[Problem]:
@@ -896,10 +896,12 @@ def find_personal_data(
         analysed.
     file : str, optional
         File name for the problems.
-    lines : array-like of int, optional
+    lines : array-like of int, or a callable returning one, optional
         File line of each row position (``lines[i]`` is the line of row
         ``i``); without it the problems carry no line and the message names
-        the 1-based data row instead.
+        the 1-based data row instead.  A callable is called only when a
+        problem needs a line (finding file lines can cost a second pass over
+        the file).
     id_column : str, optional
         Respondent id column, used to name the respondent of the first
         match.  If the id itself looks like personal data it is masked.
@@ -940,10 +942,24 @@ def find_personal_data(
     """
     if not 0.0 <= float(min_share) <= 1.0:
         raise UsageError(f"min_share must be between 0 and 1, got {min_share!r}")
-    if lines is not None:
-        lines = np.asarray(lines)
-        if len(lines) != len(frame):
-            raise UsageError(f"lines has {len(lines)} entries but the frame has {len(frame)} rows")
+    line_source = lines
+    resolved: list[np.ndarray] = []
+
+    def line_of(pos: int) -> int | None:
+        if line_source is None:
+            return None
+        if not resolved:
+            arr = np.asarray(line_source() if callable(line_source) else line_source)
+            if len(arr) != len(frame):
+                raise UsageError(f"lines has {len(arr)} entries but the frame has {len(frame)} rows")
+            resolved.append(arr)
+        return int(resolved[0][pos])
+
+    if line_source is not None and not callable(line_source):
+        given = np.asarray(line_source)
+        if len(given) != len(frame):  # a wrong array is a mistake worth reporting at once
+            raise UsageError(f"lines has {len(given)} entries but the frame has {len(frame)} rows")
+        resolved.append(given)
     if id_column is not None and id_column not in frame.columns:
         raise UsageError(f"id_column {id_column!r} is not a column of the data")
     declared_set = set(declared)
@@ -1005,7 +1021,7 @@ def find_personal_data(
             if example == "****" and kind == "resident_id":
                 digits = f"{float(raw):.0f}"
                 example = f"{digits[:6]}{'*' * 12}"
-            line = int(lines[first]) if lines is not None else None
+            line = line_of(first)
             respondent = None
             if id_column is not None:
                 rid = frame[id_column].iloc[first]

@@ -443,7 +443,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
             declared=cb.pii_columns,
             analysed=[c for c in cb.analysis_columns if c in part.frame.columns],
             file=part.file,
-            lines=lines(),
+            lines=lines,
             id_column=s.id if s.id in part.frame.columns else None,
         )
         ck = check_table(part.frame, cb, file=part.file, lines=lines, ragged_rows=part.ragged,
@@ -471,7 +471,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     offset = 0
     for part, ck, _lines in checked:
         frames.append(ck.data)
-        files.append(np.full(len(ck.data), part.file, dtype=object))
+        files.append(np.repeat(np.array([part.file], dtype=object), len(ck.data)))
         for pos, rules in ck.bad_rows.items():
             bad_rows.setdefault(pos + offset, set()).update(rules)
         for colname, mask in ck.bad_cells.items():
