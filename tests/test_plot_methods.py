@@ -40,3 +40,18 @@ def test_plot_ripples_is_top_level(sample):
         assert axes.size >= 1
     finally:
         plt.close(axes.flat[0].figure)
+
+
+def test_use_style_keeps_interactive_mode_set_inside_the_block():
+    # Jupyter's inline backend turns interactive mode on when the first figure is
+    # made; if that happens inside use_style, leaving the block must not undo it.
+    from mutualaid_analysis.plots import use_style
+
+    before = matplotlib.is_interactive()
+    try:
+        matplotlib.interactive(False)
+        with use_style("en"):
+            matplotlib.interactive(True)
+        assert matplotlib.is_interactive()
+    finally:
+        matplotlib.interactive(before)

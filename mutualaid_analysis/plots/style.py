@@ -289,8 +289,19 @@ def use_style(lang: str = "zh") -> Iterator[Lang]:
     ...     ax.set_title("亲属")
     """
     used = resolve_lang(lang)
-    with mpl.rc_context(style_rc()):
-        yield used
+    # Interactive mode is a session setting, not a style: Jupyter's inline
+    # backend turns it on when the first figure is made, which may happen
+    # inside this block; rc_context would turn it off again on leaving, and no
+    # later figure of the session would show inline.  Keep what the block set.
+    interactive = mpl.is_interactive()
+    try:
+        with mpl.rc_context(style_rc()):
+            try:
+                yield used
+            finally:
+                interactive = mpl.is_interactive()
+    finally:
+        mpl.interactive(interactive)
 
 
 def get_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
