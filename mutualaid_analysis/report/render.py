@@ -735,17 +735,7 @@ def _subject(
     # ordinal model
     om = t.get("ordinal")
     if om is not None:
-        ors = []
-        for _, r in _rows(om, kind="circle").iterrows():
-            c = str(r["term"]).removeprefix("circle[").removesuffix("]")
-            ors.append(
-                w.tr(
-                    "or_item",
-                    circle=w.circle(c),
-                    ci=fci(r["odds_ratio_low"], r["odds_ratio_high"]),
-                    **{"or": fnum(r["odds_ratio"])},
-                )
-            )
+        ors = _odds_ratio_items(w, om)
         if ors and circles:
             w.p(w.tr("ordinal_p", ref=w.circle(circles[0]), ors=w.t["semicolon"].join(ors)))
         w.section_figures("ordinal")
@@ -766,17 +756,7 @@ def _subject(
         )
     mm = t.get("ordinal_mixed")
     if mm is not None:
-        ors = []
-        for _, r in _rows(mm, kind="circle").iterrows():
-            c = str(r["term"]).removeprefix("circle[").removesuffix("]")
-            ors.append(
-                w.tr(
-                    "or_item",
-                    circle=w.circle(c),
-                    ci=fci(r["odds_ratio_low"], r["odds_ratio_high"]),
-                    **{"or": fnum(r["odds_ratio"])},
-                )
-            )
+        ors = _odds_ratio_items(w, mm)
         w.p(w.tr("ordinal_mixed_p", ors=w.t["semicolon"].join(ors)))
         w.table(
             "ordinal_mixed",
@@ -1453,3 +1433,19 @@ def to_html(
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+
+
+def _odds_ratio_items(w: Any, table: pd.DataFrame) -> list[str]:
+    """One "circle: OR [CI]" phrase per circle effect of an ordinal model table."""
+    items = []
+    for _, r in _rows(table, kind="circle").iterrows():
+        c = str(r["term"]).removeprefix("circle[").removesuffix("]")
+        items.append(
+            w.tr(
+                "or_item",
+                circle=w.circle(c),
+                ci=fci(r["odds_ratio_low"], r["odds_ratio_high"]),
+                **{"or": fnum(r["odds_ratio"])},
+            )
+        )
+    return items
