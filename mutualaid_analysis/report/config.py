@@ -150,7 +150,7 @@ class ReportConfig:
     title: str | None = None
     suppress_below: int = 5
     formats: tuple[str, ...] = ("png", "svg")
-    dpi: int = 200
+    dpi: int = 300
 
 
 @dataclass(frozen=True)
@@ -474,7 +474,7 @@ def parse_config(
         title=check.string(r, "report", "title"),
         suppress_below=5 if suppress is None else suppress,
         formats=formats,
-        dpi=200 if dpi is None else dpi,
+        dpi=300 if dpi is None else dpi,
     )
 
     config = Config(
@@ -775,7 +775,7 @@ def init_template(
     lines += [
         "suppress_below = 5         # counts below this are blanked in published tables",
         'formats = ["png", "svg"]   # figure formats (png, svg, pdf)',
-        "dpi = 200",
+        "dpi = 300",
         "",
     ]
     return "\n".join(lines)
