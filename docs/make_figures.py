@@ -3,7 +3,7 @@
 Usage::
 
     python docs/make_figures.py                 # Chinese labels, into docs/figures/
-    python docs/make_figures.py --lang en --out /tmp/figures
+    python docs/make_figures.py --lang en --out figures-en
 
 Every figure of :mod:`mutualaid_analysis.plots` is drawn from
 ``ma.load_sample()`` (synthetic data) and saved with
