@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UsageError
+from ..results import CONTRACT_COLUMNS
 from .config import DEFAULT_COMMUNITY, DEFAULT_INSTITUTIONAL, Config, ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -255,24 +256,7 @@ def describe_variables(
                         )
                     row.update(n=n, n_clusters=n_cl, count=count)
                     rows.append(row)
-    cols = [
-        "variable",
-        "wave",
-        "group",
-        "measure",
-        "term",
-        "estimate",
-        "std_error",
-        "statistic",
-        "df",
-        "p_value",
-        "conf_low",
-        "conf_high",
-        "n",
-        "method",
-        "n_clusters",
-        "count",
-    ]
+    cols = ["variable", "wave", "group", "measure", *CONTRACT_COLUMNS, "n_clusters", "count"]
     out = pd.DataFrame(rows, columns=cols)
     out["count"] = out["count"].astype("Int64")
     out["n"] = out["n"].astype("Int64")
