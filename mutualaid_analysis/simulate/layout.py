@@ -166,6 +166,22 @@ def village_names(n: int) -> list[tuple[str, str]]:
     return out
 
 
+def _circles_and_services() -> dict[str, Any]:
+    """The ``[circles]`` and ``[services]`` tables shared by both sample codebooks."""
+    return {
+        "circles": {
+            "order": list(CIRCLES),
+            "labels": dict(CIRCLE_LABELS),
+            "labels_en": dict(CIRCLE_LABELS_EN),
+        },
+        "services": {
+            "order": list(SERVICES),
+            "labels": dict(SERVICE_LABELS),
+            "labels_en": dict(SERVICE_LABELS_EN),
+        },
+    }
+
+
 def _var(name: str, type_: str, label: str, label_en: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "label": label, "label_en": label_en, "type": type_, **extra}
 
@@ -303,16 +319,7 @@ def survey_codebook(n_villages: int, waves: int, seed: int) -> Codebook:
                 "no real person is described. 模拟数据，不涉及真实个人。"
             ),
         },
-        "circles": {
-            "order": list(CIRCLES),
-            "labels": dict(CIRCLE_LABELS),
-            "labels_en": dict(CIRCLE_LABELS_EN),
-        },
-        "services": {
-            "order": list(SERVICES),
-            "labels": dict(SERVICE_LABELS),
-            "labels_en": dict(SERVICE_LABELS_EN),
-        },
+        **_circles_and_services(),
         "scales": {
             "gses": {
                 "label": "一般自我效能感量表",
@@ -480,16 +487,7 @@ def export_codebook(n_villages: int, seed: int, villages: tuple[int, ...] = (1, 
                 "模拟数据，不涉及真实个人。"
             ),
         },
-        "circles": {
-            "order": list(CIRCLES),
-            "labels": dict(CIRCLE_LABELS),
-            "labels_en": dict(CIRCLE_LABELS_EN),
-        },
-        "services": {
-            "order": list(SERVICES),
-            "labels": dict(SERVICE_LABELS),
-            "labels_en": dict(SERVICE_LABELS_EN),
-        },
+        **_circles_and_services(),
         "scales": {
             "gses": {
                 "label": "一般自我效能感量表",
