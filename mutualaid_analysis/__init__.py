@@ -42,6 +42,7 @@ from .exceptions import (
     MutualAidWarning,
     PrivacyWarning,
     SurveyValidationError,
+    TextEncodingWarning,
     UsageError,
 )
 from .gradient import (
@@ -87,6 +88,7 @@ __all__ = [
     "Simulation",
     "Survey",
     "SurveyValidationError",
+    "TextEncodingWarning",
     "UsageError",
     "Variable",
     "__version__",

@@ -24,6 +24,7 @@ __all__ = [
     "MutualAidWarning",
     "PrivacyWarning",
     "SurveyValidationError",
+    "TextEncodingWarning",
     "UsageError",
 ]
 
@@ -106,3 +107,10 @@ class PrivacyWarning(MutualAidWarning):
 
 class ConvergenceWarning(MutualAidWarning):
     """A model fit did not converge and its numbers were returned on request."""
+
+
+class TextEncodingWarning(MutualAidWarning):
+    """A text file's detected encoding is probably wrong: the decoded text is improbable.
+
+    Pass the file's actual encoding (``encoding=``, ``--encoding``) to silence it.
+    """

@@ -58,7 +58,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataFileError, UsageError
+from ..exceptions import DataFileError, TextEncodingWarning, UsageError
 
 __all__ = [
     "CSV_DELIMITERS",
@@ -67,6 +67,7 @@ __all__ = [
     "RawTable",
     "detect_encoding",
     "format_of",
+    "improbable_text",
     "read_raw",
     "sha256_file",
 ]
@@ -155,6 +156,18 @@ class RawTable:
         For text files, ``(row index in frame, number of fields found)`` for
         each row whose number of fields differs from the header's.  Such rows
         are kept, truncated or padded with missing values.
+    sheet : str or None
+        For Excel, the name of the sheet read.
+    formulas_without_value : list of (int, str, str)
+        For Excel, ``(row index in frame, column name, cell reference)`` of
+        every formula cell that has no saved result (a workbook written by a
+        program that does not calculate, such as openpyxl, or saved without
+        recalculation).  Such cells are missing in ``frame``.
+    encoding_warning : str or None
+        For text files whose encoding was detected as GB18030, a sentence
+        saying why the decoded text looks improbable (see
+        :func:`improbable_text`), else ``None``.  The same sentence is issued
+        as a :class:`~mutualaid_analysis.exceptions.TextEncodingWarning`.
 
     Notes
     -----
@@ -171,6 +184,9 @@ class RawTable:
     n_columns: int
     meta: FileMeta | None = None
     ragged_rows: list[tuple[int, int]] = field(default_factory=list)
+    sheet: str | None = None
+    formulas_without_value: list[tuple[int, str, str]] = field(default_factory=list)
+    encoding_warning: str | None = None
     _line_source: Callable[[], np.ndarray] | None = field(default=None, repr=False, compare=False)
     _line_cache: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -310,6 +326,81 @@ def detect_encoding(data: bytes) -> str:
     valid UTF-8 is taken as UTF-8 (pure ASCII is both).
     """
     return _decode_to_utf8(data, None, "the data")[0]
+
+
+#: A GB18030-detected text whose non-ASCII characters are at least this share
+#: improbable (see :func:`improbable_text`) gets a TextEncodingWarning.  Real
+#: Chinese survey exports measure 0-1%; Big5 read as GB18030 about 80%, and
+#: Latin-1 accented letters read as GB18030 100%.
+IMPROBABLE_SHARE = 0.2
+#: Characters of the decoded text examined (the first ones; enough for any header).
+_IMPROBABLE_SAMPLE = 1 << 18
+
+
+def improbable_text(text: str) -> tuple[int, int]:
+    """Count the non-ASCII characters of ``text`` and how many are improbable in Chinese text.
+
+    Parameters
+    ----------
+    text : str
+        Decoded text.
+
+    Returns
+    -------
+    (int, int)
+        ``(non-ASCII characters, improbable ones)``.  Improbable: private-use
+        characters (U+E000-U+F8FF and planes 15-16), characters outside
+        GB2312 (the 6,763 hanzi and the symbols that cover everyday
+        Simplified Chinese), and GB2312's kana, Greek, Cyrillic, pinyin,
+        bopomofo and box-drawing rows.  Text in another encoding read as
+        GB18030 is mostly such characters; Chinese text hardly ever is.
+    """
+    from collections import Counter
+
+    n = bad = 0
+    for ch, k in Counter(ch for ch in text if ch > "\x7f").items():
+        n += k
+        cp = ord(ch)
+        if 0xE000 <= cp <= 0xF8FF or cp >= 0xF0000:
+            bad += k
+            continue
+        try:
+            lead = ch.encode("gb2312")[0]
+        except UnicodeEncodeError:
+            bad += k
+            continue
+        if 0xA4 <= lead <= 0xA9:
+            bad += k
+    return n, bad
+
+
+def _utf8_of(data: bytes) -> bytes:
+    """The first part of GB18030 ``data`` as UTF-8 (for :func:`improbable_text`)."""
+    head = data[: _IMPROBABLE_SAMPLE * 4]
+    return head.decode("gb18030", errors="ignore").encode("utf-8")
+
+
+def _encoding_note(data: bytes, u: bytes, where: str) -> str | None:
+    """A warning sentence when GB18030-detected text looks like another encoding, else None."""
+    text = u[: _IMPROBABLE_SAMPLE * 3].decode("utf-8", errors="ignore")[:_IMPROBABLE_SAMPLE]
+    n, bad = improbable_text(text)
+    if not bad or bad < IMPROBABLE_SHARE * n:
+        return None
+    candidates = []
+    try:
+        data.decode("big5")
+    except UnicodeDecodeError:
+        pass
+    else:
+        candidates.append("encoding='big5' (Traditional Chinese; the bytes are valid Big5)")
+    candidates.append("encoding='cp1252' or 'latin-1' (Western European)")
+    return (
+        f"{where} was decoded as GB18030 (the detected encoding: the bytes are not UTF-8 "
+        f"but are valid GB18030), but {bad} of {n} non-ASCII characters ({bad / n:.0%}) are "
+        "rare, private-use or non-Chinese characters, which is what text in another encoding "
+        "looks like when read as GB18030. If the file is not GBK/GB18030, read it again with "
+        f"{' or '.join(candidates)}; on the command line, --encoding."
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -1039,6 +1130,11 @@ def _read_xlsx(path: Path, sheet: str | int | None, text_columns: set[str]) -> R
         if not header:
             raise DataFileError(f"{where} is empty (sheet {sheet_name!r} has no header row).")
         dtype = {i: str for i, n in enumerate(header) if n in text_columns}
+        # Formulas nobody calculated read as empty: find them so they are reported.
+        try:
+            cells = _uncached_formulas(wb._archive, ws._worksheet_path, len(header))
+        except (AttributeError, OSError, ValueError):  # pragma: no cover - internals changed
+            cells = []
         try:
             frame = pd.read_excel(
                 wb,
@@ -1071,6 +1167,8 @@ def _read_xlsx(path: Path, sheet: str | int | None, text_columns: set[str]) -> R
     _check_header(header, f"{where} (sheet {sheet_name!r})")
     frame.columns = pd.Index(header)
     frame = frame.reset_index(drop=True)
+    formulas = [(row - 2, header[col], ref) for row, col, ref in cells
+                if row - 2 < len(frame) and pd.isna(frame.iat[row - 2, col])]
     return RawTable(
         frame=frame,
         path=path,
@@ -1079,7 +1177,47 @@ def _read_xlsx(path: Path, sheet: str | int | None, text_columns: set[str]) -> R
         delimiter=None,
         sha256=sha256_file(path),
         n_columns=frame.shape[1],
+        sheet=sheet_name,
+        formulas_without_value=formulas,
     )
+
+
+def _uncached_formulas(archive: Any, sheet_path: str, n_columns: int) -> list[tuple[int, int, str]]:
+    """``(sheet row, 0-based column, cell reference)`` of formula cells without a saved value.
+
+    Read from the sheet's XML: a ``<c>`` element with an ``<f>`` (formula)
+    child and an absent or empty ``<v>`` (value) child (openpyxl writes
+    ``<v/>``).  A saved empty-text result (``t="str"`` with an empty ``<v>``)
+    is a value and is not listed.  Sheets without any formula are skipped
+    after a byte search.
+    """
+    import re
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    try:
+        data = archive.read(sheet_path.lstrip("/"))
+    except KeyError:  # pragma: no cover - openpyxl found the sheet there
+        return []
+    if not re.search(rb"<(?:\w+:)?f[ >/]", data):
+        return []
+    out: list[tuple[int, int, str]] = []
+    for _event, el in ET.iterparse(io.BytesIO(data)):
+        if el.tag.rsplit("}", 1)[-1] != "c":
+            continue
+        kids = {child.tag.rsplit("}", 1)[-1]: child for child in el}
+        ref = el.get("r")
+        value = kids.get("v")
+        uncached = value is None or not (value.text or "")
+        # A formula whose saved result is the empty string has t="str" and <v></v>.
+        if "f" in kids and uncached and el.get("t") not in ("str", "s", "inlineStr") and ref:
+            letters, row = coordinate_from_string(ref)
+            col = column_index_from_string(letters) - 1
+            if row > 1 and col < n_columns:
+                out.append((row, col, ref))
+        el.clear()
+    return out
 
 
 # --------------------------------------------------------------------------- #
@@ -1233,9 +1371,16 @@ def read_raw(
             raise DataFileError(f"Cannot read {p}: {exc.strerror or exc}") from exc
         if not data:
             raise DataFileError(f"{p} is empty (0 bytes).")
-        return _read_csv(
+        raw = _read_csv(
             p, data, stat, encoding=encoding, delimiter=delimiter, text_columns=text_cols
         )
+        if encoding is None and raw.encoding == "gb18030":
+            # Only the detected GB18030 is checked: nearly any byte sequence
+            # decodes as GB18030, while mojibake is almost never valid UTF-8.
+            raw.encoding_warning = _encoding_note(data, u=_utf8_of(data), where=str(p))
+            if raw.encoding_warning:
+                warnings.warn(raw.encoding_warning, TextEncodingWarning, stacklevel=2)
+        return raw
     if p.stat().st_size == 0:
         raise DataFileError(f"{p} is empty (0 bytes).")
     if fmt == "xlsx":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,12 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..exceptions import PrivacyWarning, SurveyValidationError, UsageError
+from ..exceptions import (
+    PrivacyWarning,
+    SurveyValidationError,
+    TextEncodingWarning,
+    UsageError,
+)
 from .codebook import Codebook, read_codebook
 from .problems import PROBLEM_COLUMNS, Problem, problems_frame
 from .validate import ROW_RULES, CheckedTable, check_table
@@ -60,7 +66,9 @@ class Survey:
         One row per input row: ``file, line, respondent, wave, status``
         (``analysed`` or ``excluded``), ``reason`` (the rules broken, for
         excluded rows) and ``panel`` (``matched``, ``baseline_only``,
-        ``followup_only`` for analysed rows of a multi-wave survey).
+        ``followup_only`` for analysed rows of a multi-wave survey;
+        ``baseline_excluded`` for a follow-up row whose respondent's
+        baseline row was read but excluded).
     provenance : dict
         What was read: per file its name, SHA-256, format, encoding,
         delimiter, rows and columns; the codebook's SHA-256; the package
@@ -366,8 +374,20 @@ def read_survey(
     text_cols = [v.name for v in cb.variables.values() if not v.is_numeric]
     parts = []
     for p, wave in specs:
-        raw = read_raw(p, encoding=encoding, delimiter=delimiter, text_columns=text_cols,
-                       sheet=sheet)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            raw = read_raw(p, encoding=encoding, delimiter=delimiter, text_columns=text_cols,
+                           sheet=sheet)
+        for w in caught:  # point the warning at the caller of read_survey
+            if issubclass(w.category, TextEncodingWarning):
+                warnings.warn(str(w.message), w.category, stacklevel=2)
+            else:  # pragma: no cover - pass other warnings on as they were
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        file_problems = _label_checks(raw.meta, cb, raw.path.name)
+        if raw.encoding_warning:
+            file_problems.insert(0, Problem("suspect_encoding", raw.encoding_warning.replace(
+                str(p), raw.path.name), file=raw.path.name, value=raw.encoding,
+                severity="warning"))
         info = {
             "file": raw.path.name,
             "path": str(p),
@@ -381,7 +401,9 @@ def read_survey(
         if wave is not None:
             info["wave"] = wave
         parts.append(_Part(raw.frame, raw.path.name, raw.lines, raw.ragged_rows,
-                           raw.n_columns, wave, info))
+                           raw.n_columns, wave, info, sheet=raw.sheet,
+                           formulas=list(raw.formulas_without_value),
+                           file_problems=file_problems))
     return _assemble(parts, cb, on_invalid=on_invalid, pseudonym_key=pseudonym_key)
 
 
@@ -420,6 +442,11 @@ class _Part:
     n_columns: int
     wave: Any
     info: dict[str, Any]
+    sheet: str | None = None
+    #: ``(row position, column, cell reference)`` of formulas without a saved result.
+    formulas: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Problems found about the file as a whole before typing (labels, encoding).
+    file_problems: list[Problem] = field(default_factory=list)
 
 
 def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
@@ -449,6 +476,9 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
         ck = check_table(part.frame, cb, file=part.file, lines=lines, ragged_rows=part.ragged,
                          n_header_fields=part.n_columns, wave=part.wave)
         ck.problems.extend(pii_problems)
+        ck.problems.extend(_wave_file_checks(part, ck, cb, lines))
+        ck.problems.extend(_formula_problems(part, ck, cb))
+        ck.problems[:0] = part.file_problems
         for p in pii_problems:
             if p.severity == "error" and p.column:
                 ck.blanked_columns.add(p.column)
@@ -489,6 +519,10 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
             line_arrays.append(np.concatenate([lines() for _, _, lines in checked])
                                if checked else np.array([], dtype=np.int64))
         return line_arrays[0]
+
+    # Panel linkage, on the ids as read (before any pseudonym hides their form).
+    problems.extend(_panel_match_checks(data, cb, file_col, all_lines,
+                                        quote_ids=not s.pseudonymise_id))
 
     # Pseudonymous id (keeps respondents linkable across waves; the key is never stored).
     if s.pseudonymise_id and s.id in data:
@@ -577,14 +611,101 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
         raise SurveyValidationError(errors, source=", ".join(pt.file for pt in parts),
                                     survey=survey)
     if any(p.rule == "undeclared_personal_data" and p.severity == "warning" for p in problems):
-        import warnings
-
         warnings.warn(
             "columns outside the codebook appear to hold personal data; they are not "
             "analysed, but consider removing them from the file: "
             + "; ".join(str(p) for p in problems if p.rule == "undeclared_personal_data"),
             PrivacyWarning, stacklevel=2)
     return survey
+
+
+def _wave_file_checks(part: _Part, ck: CheckedTable, cb: Codebook,
+                      lines: Any) -> list[Problem]:
+    """A file given as one wave whose own wave column names another: rule ``wave_mismatch``."""
+    s = cb.survey
+    if part.wave is None or not s.wave or s.wave not in part.frame.columns:
+        return []
+    values = ck.data[s.wave].astype("string")
+    bad = (values.notna() & (values != str(part.wave))).fillna(False).to_numpy()
+    if not bad.any():
+        return []
+    positions = np.flatnonzero(bad)
+    found = values[bad].value_counts()
+    summary = ", ".join(f"{n} say {v!r}" for v, n in found.items())
+    every = " (every row)" if len(positions) == len(values) else ""
+    ln = lines()
+    ids = ck.data.get(s.id)
+    out = []
+    for pos in positions:
+        v = values.iloc[pos]
+        rid = None if ids is None or pd.isna(ids.iloc[pos]) else str(ids.iloc[pos])
+        out.append(Problem(
+            "wave_mismatch",
+            f"the file was given as wave {part.wave!r}, but its wave column says {v!r} "
+            f"({summary} of {len(values)} rows{every}); the row is held back, since either "
+            "the files were assigned to the wrong waves (check waves = {{...}} or the order "
+            "of the files) or the column is wrong.",
+            file=part.file, line=int(ln[pos]), respondent=rid, column=s.wave, value=str(v)))
+        ck.bad_rows.setdefault(int(pos), set()).add("wave_mismatch")
+    return out
+
+
+def _formula_problems(part: _Part, ck: CheckedTable, cb: Codebook) -> list[Problem]:
+    """Spreadsheet formulas without a saved result, in codebook columns: ``formula_without_value``."""
+    out: list[Problem] = []
+    by_col: dict[str, list[tuple[int, str]]] = {}
+    for pos, col, ref in part.formulas:
+        if col in cb.variables and not cb.variables[col].pii and col in ck.data:
+            by_col.setdefault(col, []).append((pos, ref))
+    ids = ck.data.get(cb.survey.id)
+    for col, cells in by_col.items():
+        mask = ck.bad_cells.setdefault(col, np.zeros(len(ck.data), dtype=bool))
+        for pos, ref in cells:
+            rid = None if ids is None or pd.isna(ids.iloc[pos]) else str(ids.iloc[pos])
+            out.append(Problem(
+                "formula_without_value",
+                f"cell {ref} of sheet {part.sheet!r} holds a formula with no saved result, "
+                "so its value is unknown (it would read as missing); open the workbook in "
+                "Excel, WPS or LibreOffice, let it recalculate and save it, or paste the "
+                "column as values.",
+                file=part.file, line=pos + 2, respondent=rid, column=col, value=None))
+            mask[pos] = True
+    return out
+
+
+def _label_checks(meta: Any, cb: Codebook, file: str) -> list[Problem]:
+    """SPSS/Stata value labels that contradict the codebook's: ``value_label_mismatch``."""
+    import unicodedata
+
+    def norm(text: Any) -> str:
+        return unicodedata.normalize("NFKC", str(text)).strip().casefold()
+
+    out: list[Problem] = []
+    if meta is None:
+        return out
+    for col, labels in meta.value_labels.items():
+        var = cb.variables.get(col)
+        if var is None or var.pii:
+            continue
+        missing = set(cb.missing_codes(col))
+        for code, file_label in labels.items():
+            if var.values and code in var.values:
+                ours = [var.values[code]] + ([var.values_en[code]] if var.values_en
+                                             and code in var.values_en else [])
+            elif code in missing and cb.missing_label(code):
+                ours = [cb.missing_label(code)]
+            else:
+                continue
+            if norm(file_label) in {norm(o) for o in ours}:
+                continue
+            out.append(Problem(
+                "value_label_mismatch",
+                f"the file labels code {code!r} of {col!r} {file_label!r}, but the codebook "
+                f"labels it {ours[0]!r}; the codes may be reversed or shifted, or the codebook "
+                "describes another version of the questionnaire: check which is right before "
+                "analysing (the codebook's codes are used).",
+                file=file, column=col, value=code, severity="warning"))
+    return out
 
 
 def _reason_column(reasons: Mapping[int, set[str]], excluded: np.ndarray) -> np.ndarray:
@@ -660,6 +781,179 @@ def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, al
                     file=file_col[i], line=int(lines[i]), respondent=str(rid),
                     column=s.cluster, value=_scalar(data[s.cluster].iloc[i])))
                 bad_rows.setdefault(int(i), set()).add("cluster_changes")
+    problems.extend(_arm_checks(data, cb, file_col, all_lines, bad_rows))
+    return problems
+
+
+#: At most this many lines are listed in a message (all are in the problems).
+_MAX_LINES = 10
+
+
+def _arm_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Any,
+                bad_rows: dict[int, set[str]]) -> list[Problem]:
+    """Arms are assigned to villages: a village with rows in two arms is ``mixed_arm_village``.
+
+    The rows of the minority arm(s) are the problems (and are held back); when
+    no arm has more rows than every other, every row of the village is.
+    """
+    s = cb.survey
+    if not (s.group and s.cluster and s.group in data and s.cluster in data):
+        return []
+    arms = data[s.group].astype("string")
+    villages = data[s.cluster]
+    ok = (arms.notna() & villages.notna()).to_numpy().copy()
+    # A row whose village is already in doubt says nothing about the village's arm.
+    for pos, rules in bad_rows.items():
+        if "cluster_changes" in rules:
+            ok[pos] = False
+    if not ok.any():
+        return []
+    sub = pd.DataFrame({"v": villages[ok].astype("string"), "a": arms[ok],
+                        "pos": np.flatnonzero(ok)})
+    n_arms = sub.groupby("v", sort=False)["a"].nunique()
+    mixed = n_arms.index[n_arms > 1]
+    if not len(mixed):
+        return []
+    lines = all_lines()
+    ids = data.get(s.id)
+    problems: list[Problem] = []
+    for village in mixed:
+        rows = sub[sub["v"] == village]
+        counts = rows["a"].value_counts()
+        top = counts.iloc[0]
+        majority = counts.index[0] if (counts == top).sum() == 1 else None
+        arms_txt = ", ".join(f"{a!r} ({n} rows)" for a, n in counts.items())
+        minority = rows[rows["a"] != majority] if majority is not None else rows
+        where = [f"{file_col[i]} line {lines[i]}" for i in minority["pos"][:_MAX_LINES]]
+        more = (f" and {len(minority) - _MAX_LINES} more" if len(minority) > _MAX_LINES
+                else "")
+        if majority is not None:
+            head = (f"village {village!r} has rows in {len(counts)} arms ({arms_txt}); arms are "
+                    f"assigned to villages, so the rows not in {majority!r} are held back "
+                    f"({', '.join(where)}{more})")
+        else:
+            head = (f"village {village!r} has rows in {len(counts)} arms ({arms_txt}) and none "
+                    f"has a majority; arms are assigned to villages, so all its rows are held "
+                    f"back ({', '.join(where)}{more})")
+        message = head + ": correct the arm (or the village) of those rows."
+        for pos, arm in zip(minority["pos"], minority["a"], strict=True):
+            rid = None if ids is None or pd.isna(ids.iloc[pos]) else str(ids.iloc[pos])
+            problems.append(Problem("mixed_arm_village", message, file=file_col[pos],
+                                    line=int(lines[pos]), respondent=rid, column=s.group,
+                                    value=str(arm)))
+            bad_rows.setdefault(int(pos), set()).add("mixed_arm_village")
+    return problems
+
+
+#: A follow-up wave whose respondents match fewer than this share of the
+#: smaller of the two waves (baseline, follow-up) gets a ``low_panel_match``
+#: warning.  Attrition of 5-20% leaves 80-95% matched; below one half, ids
+#: that do not link are far likelier than real attrition.
+PANEL_MATCH_THRESHOLD = 0.5
+#: Neither wave smaller than this: with a handful of respondents a low match
+#: rate says nothing.
+PANEL_MATCH_MIN_N = 5
+
+
+def _strip_zeros(ids: pd.Series) -> pd.Series:
+    """Digit-only ids without their leading zeros (``01001`` -> ``1001``); others as they are."""
+    digits = ids.str.fullmatch(r"\d+").fillna(False).astype(bool)
+    out = ids.copy()
+    out[digits] = ids[digits].str.lstrip("0").replace("", "0")
+    return out
+
+
+def _digits_only(ids: pd.Series) -> pd.Series:
+    """The digits of each id, without leading zeros (``V01-001`` -> ``1001``)."""
+    d = ids.str.replace(r"\D+", "", regex=True).str.lstrip("0")
+    return d.where(d != "", None)
+
+
+def _panel_match_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray,
+                        all_lines: Any, *, quote_ids: bool = True) -> list[Problem]:
+    """Warn when few respondents of a follow-up wave are found at baseline.
+
+    The rate is the number of ids present in both waves over the number of
+    distinct ids in the smaller wave.  When ids match once leading zeros are
+    ignored, or once only their digits are compared, the message says so:
+    that is the usual cause (a spreadsheet that turned ``01001`` into ``1001``,
+    or one wave's ids exported as numbers and the other's as codes).
+    """
+    s = cb.survey
+    if not (s.wave and s.wave in data and s.id in data):
+        return []
+    ids = data[s.id].astype("string")
+    waves = data[s.wave].astype("string")
+    keep = (ids.notna() & waves.notna()).to_numpy()
+    if not keep.any():
+        return []
+    present = set(waves[keep])
+    order = [str(w) for w in (s.waves or []) if str(w) in present] or sorted(present)
+    if len(order) < 2:
+        return []
+    base = order[0]
+    in_base = keep & (waves == base).fillna(False).to_numpy()
+    base_ids = set(ids[in_base])
+    problems: list[Problem] = []
+    for w in order[1:]:
+        in_w = keep & (waves == w).fillna(False).to_numpy()
+        w_ids = set(ids[in_w])
+        smaller = min(len(base_ids), len(w_ids))
+        if smaller < PANEL_MATCH_MIN_N:
+            continue
+        matched = len(base_ids & w_ids)
+        rate = matched / smaller
+        if rate >= PANEL_MATCH_THRESHOLD:
+            continue
+        base_files = list(dict.fromkeys(file_col[in_base]))
+        w_files = list(dict.fromkeys(file_col[in_w]))
+        cause = ""
+        for fix, describe in (
+            (_strip_zeros, "once leading zeros are ignored"),
+            (_digits_only, "once only their digits are compared"),
+        ):
+            b_norm, w_norm = fix(ids[in_base]), fix(ids[in_w])
+            n_norm = len(set(b_norm.dropna()) & set(w_norm.dropna()))
+            if n_norm / smaller < PANEL_MATCH_THRESHOLD or n_norm <= matched:
+                continue
+            example = ""
+            if quote_ids:
+                lines = all_lines()
+                raw = ids.to_numpy(dtype=object, na_value=None)
+                first: dict[Any, int] = {}
+                for key, i in zip(b_norm.to_numpy(dtype=object, na_value=None),
+                                  np.flatnonzero(in_base), strict=True):
+                    first.setdefault(key, int(i))
+                for key, j in zip(w_norm.to_numpy(dtype=object, na_value=None),
+                                  np.flatnonzero(in_w), strict=True):
+                    i = first.get(key) if key is not None else None
+                    if i is not None and raw[i] != raw[j]:
+                        example = (f" (e.g. {raw[i]!r} in {file_col[i]} line {lines[i]} "
+                                   f"and {raw[j]!r} in {file_col[j]} line {lines[j]})")
+                        break
+            if fix is _strip_zeros:
+                todo = ("a spreadsheet program probably dropped the zeros: restore them in "
+                        "the file (re-export it with the id column formatted as text), or, "
+                        "if the ids are plain numbers, declare the id type = \"integer\" in "
+                        "the codebook so that every wave is compared as numbers")
+            else:
+                todo = ("the waves write the same ids differently (numbers in one, codes "
+                        "in the other): make the ids of every wave the same text and "
+                        "declare the id type = \"id\" (text) in the codebook")
+            cause = (f" {n_norm} respondents ({n_norm / smaller:.0%}) match {describe}"
+                     f"{example}; {todo}.")
+            break
+        if not cause:
+            cause = (" Check that both waves use the same respondent ids (same column, same "
+                     "form); if the waves are meant to be independent samples, ignore this.")
+        message = (
+            f"only {matched} of {smaller} respondents ({rate:.0%}) of the smaller wave are "
+            f"found in both wave {base!r} ({', '.join(base_files)}, {len(base_ids)} ids) and "
+            f"wave {w!r} ({', '.join(w_files)}, {len(w_ids)} ids); below "
+            f"{PANEL_MATCH_THRESHOLD:.0%} the ids, not attrition, are the likely cause, and "
+            "before/after comparisons will have almost no panel." + cause)
+        problems.append(Problem("low_panel_match", message, file=w_files[0], column=s.id,
+                                value=round(rate, 4), severity="warning"))
     return problems
 
 
@@ -694,13 +988,20 @@ def _panel_status(ledger: pd.DataFrame, cb: Codebook, codes: np.ndarray) -> pd.S
     if not s.wave or ledger["wave"].isna().all():
         return pd.Series(out, index=ledger.index, dtype=object)
     ok = (ledger["status"] == "analysed").to_numpy() & (codes >= 0)
+    if not ok.any():
+        return pd.Series(out, index=ledger.index, dtype=object)
+    known = codes >= 0
     waves = ledger["wave"].to_numpy(dtype=object)
     baseline = str(s.waves[0]) if s.waves else sorted(map(str, set(waves[ok])))[0]
     is_base = waves == baseline
     n = int(codes.max()) + 1 if len(codes) else 0
     has_base = np.bincount(codes[ok], weights=is_base[ok], minlength=n) > 0
     has_follow = np.bincount(codes[ok], weights=~is_base[ok], minlength=n) > 0
-    status = np.select([has_base & has_follow, has_base], ["matched", "baseline_only"],
+    # A respondent whose baseline row was read but excluded took part at
+    # baseline: not a follow-up-only respondent.
+    read_base = np.bincount(codes[known], weights=is_base[known], minlength=n) > 0
+    status = np.select([has_base & has_follow, has_base, read_base],
+                       ["matched", "baseline_only", "baseline_excluded"],
                        "followup_only").astype(object)
     out[ok] = status[codes[ok]]
     return pd.Series(out, index=ledger.index, dtype=object)
