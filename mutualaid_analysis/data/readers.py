@@ -447,6 +447,27 @@ def _check_utf8(data: bytes, *, complete: bool = True) -> UnicodeDecodeError | N
     return None
 
 
+def _other_encodings(data: bytes) -> str:
+    """Which common non-Chinese-mainland encodings the bytes are valid in, as a hint."""
+    for name, what in (("big5", "Traditional Chinese"), ("shift_jis", "Japanese"),
+                       ("euc_kr", "Korean")):
+        try:
+            data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        return f"the bytes are valid {what} {name}: try encoding='{name}'"
+    return "e.g. encoding='big5' or encoding='cp1252'"
+
+
+def _detected_hint(data: bytes) -> str:
+    """What detection would have chosen, for a message about a given encoding that failed."""
+    try:
+        detected = _decode_to_utf8(data, None, "the data")[0]
+    except DataFileError:
+        return "it is not UTF-8 or GB18030 either, so detection would fail too"
+    return f"without encoding= it would be read as {detected} (the detected encoding)"
+
+
 def _normalise_encoding(encoding: str) -> str:
     try:
         return codecs.lookup(encoding).name
@@ -475,13 +496,15 @@ def _decode_to_utf8(
             err = _check_utf8(body, complete=complete)
             if err is not None:
                 detail = _decode_error(data, err, "utf-8", base)
-                raise DataFileError(f"{where} cannot be decoded as {name}: {detail}; {hint}.")
+                raise DataFileError(f"{where} cannot be decoded as {name} (the encoding given): "
+                                    f"{detail}; {_detected_hint(data)}; {hint}.")
             return name, body, tentative
         try:
             text = data.decode(name)
         except UnicodeDecodeError as exc:
             detail = _decode_error(data, exc, name)
-            raise DataFileError(f"{where} cannot be decoded as {name}: {detail}; {hint}.") from None
+            raise DataFileError(f"{where} cannot be decoded as {name} (the encoding given): "
+                                f"{detail}; {_detected_hint(data)}; {hint}.") from None
         if text.startswith("\ufeff"):
             text = text[1:]
         return name, text.encode("utf-8"), False
@@ -521,7 +544,8 @@ def _decode_to_utf8(
     except UnicodeDecodeError as exc:
         raise DataFileError(
             f"{where} is neither UTF-8 ({_decode_error(data, err, 'utf-8')}) nor GB18030/GBK "
-            f"({_decode_error(data, exc, 'gb18030')}); {hint} (e.g. encoding='big5')."
+            f"({_decode_error(data, exc, 'gb18030')}), the encodings detected without "
+            f"encoding=; {hint} ({_other_encodings(data)})."
         ) from None
     return "gb18030", text.encode("utf-8"), False
 

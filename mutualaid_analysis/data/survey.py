@@ -489,6 +489,8 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     fatal = [p for p in problems if p.rule == "missing_column"
              and p.column in {s.id, s.cluster, s.group} | ({s.wave} if s.wave else set())]
     if fatal:
+        # A wrong encoding garbles the header too: say so first.
+        fatal[:0] = [p for p in problems if p.rule == "suspect_encoding"]
         raise SurveyValidationError(fatal, source=", ".join(pt.file for pt in parts))
 
     # Combine the files; positions are global from here on.
@@ -741,6 +743,12 @@ def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, al
     ids = data[s.id]
     keys = [s.id] + ([s.wave] if s.wave and s.wave in data else [])
     valid = id_codes >= 0
+    # A row whose wave contradicts its file is held back; it must not make the
+    # genuine row of that wave a duplicate.
+    doubtful = [pos for pos, rules in bad_rows.items() if "wave_mismatch" in rules]
+    if doubtful:
+        valid = valid.copy()
+        valid[doubtful] = False
     # One integer key per (id, wave), then count with numpy.
     key = id_codes.astype(np.int64)
     if len(keys) > 1:
@@ -817,22 +825,26 @@ def _arm_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_line
     lines = all_lines()
     ids = data.get(s.id)
     problems: list[Problem] = []
+    labels = cb.variables[s.cluster].values or {}
+    by_text = {str(k): v for k, v in labels.items()}
     for village in mixed:
         rows = sub[sub["v"] == village]
+        name = f"{by_text[village]} ({village})" if village in by_text else village
         counts = rows["a"].value_counts()
         top = counts.iloc[0]
         majority = counts.index[0] if (counts == top).sum() == 1 else None
-        arms_txt = ", ".join(f"{a!r} ({n} rows)" for a, n in counts.items())
+        arms_txt = ", ".join(f"{a!r} ({n} row{'s' * (int(n) != 1)})"
+                             for a, n in counts.items())
         minority = rows[rows["a"] != majority] if majority is not None else rows
         where = [f"{file_col[i]} line {lines[i]}" for i in minority["pos"][:_MAX_LINES]]
         more = (f" and {len(minority) - _MAX_LINES} more" if len(minority) > _MAX_LINES
                 else "")
         if majority is not None:
-            head = (f"village {village!r} has rows in {len(counts)} arms ({arms_txt}); arms are "
+            head = (f"village {name!r} has rows in {len(counts)} arms ({arms_txt}); arms are "
                     f"assigned to villages, so the rows not in {majority!r} are held back "
                     f"({', '.join(where)}{more})")
         else:
-            head = (f"village {village!r} has rows in {len(counts)} arms ({arms_txt}) and none "
+            head = (f"village {name!r} has rows in {len(counts)} arms ({arms_txt}) and none "
                     f"has a majority; arms are assigned to villages, so all its rows are held "
                     f"back ({', '.join(where)}{more})")
         message = head + ": correct the arm (or the village) of those rows."
@@ -908,10 +920,11 @@ def _panel_match_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray,
         base_files = list(dict.fromkeys(file_col[in_base]))
         w_files = list(dict.fromkeys(file_col[in_w]))
         cause = ""
-        for fix, describe in (
-            (_strip_zeros, "once leading zeros are ignored"),
-            (_digits_only, "once only their digits are compared"),
-        ):
+        numeric = [ids[m].str.fullmatch(r"\d+").fillna(False).mean() for m in (in_base, in_w)]
+        fixes = [(_strip_zeros, "once leading zeros are ignored")]
+        if max(numeric) >= 0.9 and min(numeric) <= 0.1:  # numbers in one wave, codes in the other
+            fixes.append((_digits_only, "once only their digits are compared"))
+        for fix, describe in fixes:
             b_norm, w_norm = fix(ids[in_base]), fix(ids[in_w])
             n_norm = len(set(b_norm.dropna()) & set(w_norm.dropna()))
             if n_norm / smaller < PANEL_MATCH_THRESHOLD or n_norm <= matched:
