@@ -9,6 +9,7 @@ and accounts for every input row in the ledger.
 from __future__ import annotations
 
 import html
+import itertools
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -816,12 +817,19 @@ def _arm_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_line
             ok[pos] = False
     if not ok.any():
         return []
+    # Count distinct (village, arm) pairs per village with integer codes; only
+    # villages with two arms are looked at in detail.
+    v_codes, _ = pd.factorize(villages)
+    a_codes, a_uniques = pd.factorize(arms)
+    pairs = np.unique(v_codes[ok].astype(np.int64) * (len(a_uniques) + 1) + a_codes[ok])
+    n_arms = np.bincount(pairs // (len(a_uniques) + 1))
+    mixed_codes = np.flatnonzero(n_arms > 1)
+    if not len(mixed_codes):
+        return []
+    ok &= np.isin(v_codes, mixed_codes)
     sub = pd.DataFrame({"v": villages[ok].astype("string"), "a": arms[ok],
                         "pos": np.flatnonzero(ok)})
-    n_arms = sub.groupby("v", sort=False)["a"].nunique()
-    mixed = n_arms.index[n_arms > 1]
-    if not len(mixed):
-        return []
+    mixed = list(dict.fromkeys(sub["v"]))
     lines = all_lines()
     ids = data.get(s.id)
     problems: list[Problem] = []
@@ -867,18 +875,22 @@ PANEL_MATCH_THRESHOLD = 0.5
 PANEL_MATCH_MIN_N = 5
 
 
-def _strip_zeros(ids: pd.Series) -> pd.Series:
-    """Digit-only ids without their leading zeros (``01001`` -> ``1001``); others as they are."""
-    digits = ids.str.fullmatch(r"\d+").fillna(False).astype(bool)
-    out = ids.copy()
-    out[digits] = ids[digits].str.lstrip("0").replace("", "0")
-    return out
+_ASCII_DIGITS = frozenset("0123456789")
 
 
-def _digits_only(ids: pd.Series) -> pd.Series:
-    """The digits of each id, without leading zeros (``V01-001`` -> ``1001``)."""
-    d = ids.str.replace(r"\D+", "", regex=True).str.lstrip("0")
-    return d.where(d != "", None)
+def _is_number(v: str) -> bool:
+    return bool(v) and v.isascii() and v.isdigit()
+
+
+def _strip_zeros(v: str) -> str:
+    """An id without its leading zeros (``01001`` -> ``1001``)."""
+    return v.lstrip("0") or "0"
+
+
+def _digits_only(v: str) -> str | None:
+    """The digits of an id, without leading zeros (``V01-001`` -> ``1001``)."""
+    d = "".join(ch for ch in v if ch in _ASCII_DIGITS).lstrip("0")
+    return d or None
 
 
 def _panel_match_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray,
@@ -887,63 +899,75 @@ def _panel_match_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray,
 
     The rate is the number of ids present in both waves over the number of
     distinct ids in the smaller wave.  When ids match once leading zeros are
-    ignored, or once only their digits are compared, the message says so:
-    that is the usual cause (a spreadsheet that turned ``01001`` into ``1001``,
-    or one wave's ids exported as numbers and the other's as codes).
+    ignored, or (when one wave's ids are numbers and the other's are not)
+    once only their digits are compared, the message says so: that is the
+    usual cause (a spreadsheet that turned ``01001`` into ``1001``, or one
+    wave's ids exported as numbers and the other's as codes).
     """
     s = cb.survey
     if not (s.wave and s.wave in data and s.id in data):
         return []
-    ids = data[s.id].astype("string")
-    waves = data[s.wave].astype("string")
-    keep = (ids.notna() & waves.notna()).to_numpy()
-    if not keep.any():
-        return []
-    present = set(waves[keep])
+    id_series = data[s.id].astype("string")
+    wave_series = data[s.wave].astype("string")
+    has_id = (id_series.notna() & wave_series.notna()).to_numpy()
+    w_codes, w_uniques = pd.factorize(wave_series)
+    present = set(w_uniques[np.unique(w_codes[has_id])].astype(str))
     order = [str(w) for w in (s.waves or []) if str(w) in present] or sorted(present)
     if len(order) < 2:
         return []
+    id_codes, id_uniques = pd.factorize(id_series)
+    code_of = {str(w): i for i, w in enumerate(w_uniques)}
+
+    def members(w: str) -> tuple[np.ndarray, np.ndarray]:
+        pos = np.flatnonzero(has_id & (w_codes == code_of[w]))
+        seen = np.zeros(len(id_uniques), dtype=bool)
+        seen[id_codes[pos]] = True
+        return pos, seen
+
     base = order[0]
-    in_base = keep & (waves == base).fillna(False).to_numpy()
-    base_ids = set(ids[in_base])
+    base_pos, base_seen = members(base)
+    raw: np.ndarray | None = None
     problems: list[Problem] = []
     for w in order[1:]:
-        in_w = keep & (waves == w).fillna(False).to_numpy()
-        w_ids = set(ids[in_w])
-        smaller = min(len(base_ids), len(w_ids))
+        w_pos, w_seen = members(w)
+        smaller = int(min(base_seen.sum(), w_seen.sum()))
         if smaller < PANEL_MATCH_MIN_N:
             continue
-        matched = len(base_ids & w_ids)
+        matched = int((base_seen & w_seen).sum())
         rate = matched / smaller
         if rate >= PANEL_MATCH_THRESHOLD:
             continue
-        base_files = list(dict.fromkeys(file_col[in_base]))
-        w_files = list(dict.fromkeys(file_col[in_w]))
-        cause = ""
-        numeric = [ids[m].str.fullmatch(r"\d+").fillna(False).mean() for m in (in_base, in_w)]
-        fixes = [(_strip_zeros, "once leading zeros are ignored")]
+        if raw is None:
+            raw = id_series.to_numpy(dtype=object, na_value=None)
+        base_ids, w_ids = set(raw[base_pos]), set(raw[w_pos])
+        base_files = list(dict.fromkeys(file_col[base_pos]))
+        w_files = list(dict.fromkeys(file_col[w_pos]))
+        numeric = []
+        for ids in (base_ids, w_ids):
+            sample = list(itertools.islice(ids, 2000))
+            numeric.append(sum(map(_is_number, sample)) / len(sample))
+        fixes: list[tuple[Any, str]] = [(_strip_zeros, "once leading zeros are ignored")]
         if max(numeric) >= 0.9 and min(numeric) <= 0.1:  # numbers in one wave, codes in the other
             fixes.append((_digits_only, "once only their digits are compared"))
+        cause = ""
         for fix, describe in fixes:
-            b_norm, w_norm = fix(ids[in_base]), fix(ids[in_w])
-            n_norm = len(set(b_norm.dropna()) & set(w_norm.dropna()))
+            b_norm: dict[Any, str] = {}  # first id (in file order) of each normalised id
+            for v in raw[base_pos]:
+                b_norm.setdefault(fix(v), v)
+            b_norm.pop(None, None)
+            w_keys = {fix(v) for v in w_ids} - {None}
+            n_norm = len(b_norm.keys() & w_keys)
             if n_norm / smaller < PANEL_MATCH_THRESHOLD or n_norm <= matched:
                 continue
             example = ""
-            if quote_ids:
+            pair = next(((b_norm[k], v) for v in raw[w_pos]
+                         if (k := fix(v)) in b_norm and b_norm[k] != v), None)
+            if quote_ids and pair is not None:
                 lines = all_lines()
-                raw = ids.to_numpy(dtype=object, na_value=None)
-                first: dict[Any, int] = {}
-                for key, i in zip(b_norm.to_numpy(dtype=object, na_value=None),
-                                  np.flatnonzero(in_base), strict=True):
-                    first.setdefault(key, int(i))
-                for key, j in zip(w_norm.to_numpy(dtype=object, na_value=None),
-                                  np.flatnonzero(in_w), strict=True):
-                    i = first.get(key) if key is not None else None
-                    if i is not None and raw[i] != raw[j]:
-                        example = (f" (e.g. {raw[i]!r} in {file_col[i]} line {lines[i]} "
-                                   f"and {raw[j]!r} in {file_col[j]} line {lines[j]})")
-                        break
+                i = int(base_pos[np.flatnonzero(raw[base_pos] == pair[0])[0]])
+                j = int(w_pos[np.flatnonzero(raw[w_pos] == pair[1])[0]])
+                example = (f" (e.g. {raw[i]!r} in {file_col[i]} line {lines[i]} "
+                           f"and {raw[j]!r} in {file_col[j]} line {lines[j]})")
             if fix is _strip_zeros:
                 todo = ("a spreadsheet program probably dropped the zeros: restore them in "
                         "the file (re-export it with the id column formatted as text), or, "
