@@ -452,6 +452,18 @@ def test_ordinary_chinese_text_is_far_below_the_threshold(tmp_path):
     assert raw.encoding == "gb18030" and raw.encoding_warning is None
 
 
+def test_symbols_alone_do_not_warn(tmp_path):
+    """A GBK file whose only non-ASCII text is punctuation, Greek or math is not suspect."""
+    path = tmp_path / "symbols.csv"
+    path.write_bytes("id,note\r\n1,α—β·2²\r\n2,±5%～10%\r\n".encode("gb18030"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        raw = read_raw(path)
+    assert raw.encoding == "gb18030" and raw.encoding_warning is None
+    assert improbable_text("α—β·2²±～") == (7, 0)
+    assert improbable_text("\ue000ア뷁Ж┌堃") == (6, 6)
+
+
 def test_utf8_files_are_never_checked(tmp_path):
     path = tmp_path / "trad.csv"
     path.write_text(BIG5_TEXT, encoding="utf-8")  # Traditional Chinese, correctly UTF-8

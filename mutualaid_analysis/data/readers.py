@@ -337,6 +337,34 @@ IMPROBABLE_SHARE = 0.2
 _IMPROBABLE_SAMPLE = 1 << 18
 
 
+#: Scripts that text in another encoding turns into when read as GB18030, but
+#: that Chinese survey text hardly ever holds: kana, bopomofo, hangul,
+#: Cyrillic, box drawing (GB2312's rows 4-9 and GBK's rare areas).
+_FOREIGN_RANGES = (
+    (0x0400, 0x04FF),  # Cyrillic
+    (0x1100, 0x11FF),  # Hangul jamo
+    (0x2500, 0x257F),  # box drawing
+    (0x3040, 0x30FA),  # hiragana, katakana (not the middle dot and long mark)
+    (0x3100, 0x318F),  # bopomofo, hangul compatibility jamo
+    (0xAC00, 0xD7AF),  # hangul syllables
+)
+_IDEOGRAPH_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+
+
+def _improbable_char(ch: str) -> bool:
+    cp = ord(ch)
+    if 0xE000 <= cp <= 0xF8FF or cp >= 0xF0000:  # private use
+        return True
+    if any(lo <= cp <= hi for lo, hi in _FOREIGN_RANGES):
+        return True
+    if any(lo <= cp <= hi for lo, hi in _IDEOGRAPH_RANGES):
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            return True  # a hanzi outside the 6,763 of everyday Simplified Chinese
+    return False
+
+
 def improbable_text(text: str) -> tuple[int, int]:
     """Count the non-ASCII characters of ``text`` and how many are improbable in Chinese text.
 
@@ -349,27 +377,19 @@ def improbable_text(text: str) -> tuple[int, int]:
     -------
     (int, int)
         ``(non-ASCII characters, improbable ones)``.  Improbable: private-use
-        characters (U+E000-U+F8FF and planes 15-16), characters outside
-        GB2312 (the 6,763 hanzi and the symbols that cover everyday
-        Simplified Chinese), and GB2312's kana, Greek, Cyrillic, pinyin,
-        bopomofo and box-drawing rows.  Text in another encoding read as
+        characters (U+E000-U+F8FF, planes 15-16), hanzi outside GB2312 (the
+        6,763 that cover everyday Simplified Chinese), and kana, bopomofo,
+        hangul, Cyrillic and box drawing.  Text in another encoding read as
         GB18030 is mostly such characters; Chinese text hardly ever is.
+        Punctuation, Latin letters with accents, Greek letters and
+        mathematical signs are neither (they count as non-ASCII only).
     """
     from collections import Counter
 
     n = bad = 0
     for ch, k in Counter(ch for ch in text if ch > "\x7f").items():
         n += k
-        cp = ord(ch)
-        if 0xE000 <= cp <= 0xF8FF or cp >= 0xF0000:
-            bad += k
-            continue
-        try:
-            lead = ch.encode("gb2312")[0]
-        except UnicodeEncodeError:
-            bad += k
-            continue
-        if 0xA4 <= lead <= 0xA9:
+        if _improbable_char(ch):
             bad += k
     return n, bad
 
