@@ -222,6 +222,15 @@ def test_village_with_rows_in_two_arms(tmp_path):
     assert s.n_excluded == 1 and s.ledger.loc[4, "reason"] == "mixed_arm_village"
 
 
+def test_a_group_without_a_treated_arm_is_not_an_arm(tmp_path):
+    rows = export_rows("基线", PRE_IDS)
+    rows[4][3] = "工作坊村"
+    raw = CB.to_dict()
+    del raw["survey"]["treated"]
+    s = ma.read_survey(write_gbk(tmp_path / "pre.csv", rows), ma.Codebook.from_dict(raw))
+    assert "mixed_arm_village" not in rules_of(s)
+
+
 def test_village_split_evenly_between_arms_holds_back_every_row(tmp_path):
     rows = export_rows("基线", PRE_IDS[:4])  # 青山村: rows 0 and 2
     rows[2][3] = "工作坊村"

@@ -804,9 +804,12 @@ def _arm_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_line
 
     The rows of the minority arm(s) are the problems (and are held back); when
     no arm has more rows than every other, every row of the village is.
+    Checked when the codebook names the treated arm (``[survey] treated``):
+    a ``group`` without it may be any grouping of respondents.
     """
     s = cb.survey
-    if not (s.group and s.cluster and s.group in data and s.cluster in data):
+    if s.treated is None or not (s.group and s.cluster and s.group in data
+                                 and s.cluster in data):
         return []
     arms = data[s.group].astype("string")
     villages = data[s.cluster]
