@@ -355,6 +355,20 @@ def test_sav_with_the_codebook_labels_does_not_warn(tmp_path):
     assert "value_label_mismatch" not in rules_of(ma.read_survey(path, CB))
 
 
+def test_dta_value_labels_are_compared_too(tmp_path):
+    df = pd.DataFrame({"问卷编号": PRE_IDS, "村庄": [1, 2] * 6, "调查轮次": "基线",
+                       "组别": ["对照村", "工作坊村"] * 6, "年龄": 70,
+                       "愿意照料亲属": [1, 2, 3, 4, 5, 2] * 2, "愿意照料朋友": 3,
+                       "愿意照料村民": 3, "电话": "13900000000"})
+    path = tmp_path / "export.dta"
+    pyreadstat.write_dta(df, path, variable_value_labels={
+        "愿意照料亲属": {0: "非常不愿意", 1: "不太愿意", 2: "一般", 3: "比较愿意", 4: "非常愿意"}})
+    s = ma.read_survey(path, CB)  # shifted by one: 1 is 不太愿意 in the file
+    probs = [p for p in s.problem_list if p.rule == "value_label_mismatch"]
+    assert [p.value for p in probs] == [1, 2, 3, 4]
+    assert "'不太愿意', but the codebook labels it '非常不愿意'" in probs[0].message
+
+
 # --------------------------------------------------------------------------- encodings
 
 BIG5_TEXT = (
