@@ -199,7 +199,8 @@ class Variable:
         labels = self.values if lang == "zh" else self.values_en
         if labels is None or not self.recode:
             return labels
-        return {raw: labels[an] for raw, an in self.recode.items() if an in labels}
+        return {raw: labels[self.recode[raw]] for raw in sorted(self.recode)
+                if self.recode[raw] in labels}
 
     def sort_levels(self, found: Iterable[Any]) -> list[Any]:
         """The levels of an unlabelled category: ``levels`` order, else a natural sort."""
@@ -604,7 +605,7 @@ def read_codebook(path: str | Path) -> Codebook:
             [
                 Problem(
                     "toml_syntax",
-                    f"not valid TOML: {exc}" + _quoting_hint(text, line),
+                    f"not valid TOML: {exc}." + _quoting_hint(text, line),
                     file=path.name,
                     line=line,
                 )

@@ -603,8 +603,16 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
         values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)
     elif column.dtype.kind == "f":
         values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)
-        with np.errstate(invalid="ignore"):
-            too_large = np.isinf(values) | ((np.abs(values) > INT_LIMIT) if whole else False)
+        infinite = np.isinf(values)
+        if infinite.any():  # pandas reads "inf" as a number; a survey does not mean one
+            pos = np.flatnonzero(infinite)
+            chk.cell_problem("not_a_number", var.name, pos, column.to_numpy(dtype=object)[pos],
+                             lambda v: f"{v!r} is not a number, as a {var.type} variable "
+                             "needs.", row_level=row_level)
+            values[pos] = np.nan
+        if whole:
+            with np.errstate(invalid="ignore"):
+                too_large = np.abs(values) > INT_LIMIT
     else:
         # Text (or mixed) column: map each distinct value once.
         labels = cb.label_to_code(var.name)
@@ -672,10 +680,8 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
                     row_level=row_level)
 
     # Empty cells: missing, and counted as such (code "").
-    if column.dtype == bool or column.dtype.kind in "iu":
+    if column.dtype == bool or column.dtype.kind in "iuf":
         empty = np.flatnonzero(column.isna().to_numpy())
-    elif column.dtype.kind == "f":
-        empty = np.flatnonzero(np.isnan(values))
     else:
         blank = column.isna().to_numpy().copy()
         if marker_of.get(""):
