@@ -203,6 +203,15 @@ def test_cli_validate_wrong_treated_exits_1_and_names_the_nearest(tmp_path, caps
     assert "The nearest is '工作坊'." in out
 
 
+def test_treated_absent_from_a_one_arm_subset_is_a_warning(tmp_path):
+    comparison_only = "\n".join(line for line in EXPORT.splitlines() if "工作坊" not in line)
+    csv, cb = _files(tmp_path, data=comparison_only + "\n")
+    s = ma.read_survey(csv, cb)
+    assert s.problems["rule"].tolist() == ["treated_not_in_data"]
+    assert s.problems["severity"].tolist() == ["warning"]
+    assert "holds '对照'" in s.problems["message"].iloc[0]
+
+
 def test_wrong_waves_is_an_error_naming_the_waves_found(tmp_path):
     text = CODEBOOK.replace('waves = ["前测", "后测"]', 'waves = ["pre", "post"]').replace(
         'levels = ["前测", "后测"]\n', "")

@@ -520,8 +520,9 @@ def _shown_value(var: Variable | None, value: Any) -> str:
 def check_design(data: pd.DataFrame, codebook: Codebook, *, file: str | None = None) -> list[Problem]:
     """Check that ``treated`` and every wave of ``waves`` occur in the (combined) data.
 
-    A ``treated`` value that no row holds is an error: the evaluation would
-    find no workshop arm.  A wave that no row holds is an error when the data
+    A ``treated`` value that no row holds is an error when the group column
+    holds two arms or more (the codebook names them differently from the
+    data), and a warning when it holds one (a subset of one arm).  A wave that no row holds is an error when the data
     hold waves the codebook does not know (the codebook and the data name
     them differently), or when it is the baseline; a later wave absent from
     data whose every wave is known is a warning (a baseline-only file).
@@ -550,13 +551,19 @@ def check_design(data: pd.DataFrame, codebook: Codebook, *, file: str | None = N
         found = occurring(s.group)
         written = s.treated_as_written if s.treated_as_written is not None else s.treated
         if str(s.treated) not in {str(v) for v in found}:
+            # Two arms or more, none of them `treated`: the codebook and the data name the
+            # arms differently.  One arm alone is a subset (one village, the comparison
+            # villages), which the within-arm analyses still serve: a warning.
+            error = len(found) != 1
             held = ", ".join(_shown_value(var, v) for v in found[:_MAX_LISTED]) or "(no values)"
             out.append(Problem(
                 "treated_not_in_data",
                 f"[survey] treated = {written!r}, but no row of the group column {s.group!r} "
-                f"holds it; the column holds {held}.{nearest(written, var, found)} Correct "
-                "treated in the codebook (or the data).",
-                file=file, column=s.group, key="survey.treated", value=written))
+                f"holds it; the column holds {held}.{nearest(written, var, found)}"
+                + (" Correct treated in the codebook (or the data)." if error
+                   else " The data hold one arm only; an evaluation needs both."),
+                file=file, column=s.group, key="survey.treated", value=written,
+                severity="error" if error else "warning"))
     if s.wave and s.waves and s.wave in data.columns:
         var = cb.variables.get(s.wave)
         found = occurring(s.wave)
