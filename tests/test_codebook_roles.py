@@ -406,3 +406,14 @@ def test_digit_strings_parse_exactly_or_are_reported(tmp_path, digits, as_file):
         assert rules == ["out_of_range"]
     else:
         assert rules == [] and int(s.data["n"].iloc[0]) == value
+
+
+def test_empty_cells_in_numeric_columns_are_counted(tmp_path):
+    csv = tmp_path / "e.csv"
+    csv.write_text("rid,n,m\nr1,,1.5\nr2,3,\nr3,4,\n", encoding="utf-8")
+    cb = ma.Codebook.from_dict({"survey": {"id": "rid"}, "variable": [
+        {"name": "rid", "type": "id"}, {"name": "n", "type": "integer"},
+        {"name": "m", "type": "number"}]})
+    s = ma.read_survey(csv, cb)
+    counts = {(r.variable, r.code, r.label): r.n for r in s.missing_counts.itertuples()}
+    assert counts == {("n", "", "missing (empty cell)"): 1, ("m", "", "missing (empty cell)"): 2}

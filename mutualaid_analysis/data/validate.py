@@ -601,15 +601,18 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
         values = column.to_numpy(dtype=float, copy=True)
     elif column.dtype.kind in "iu":
         # Compare as integers: float64 would already have rounded 2**53 + 1.
-        ints = column.to_numpy(dtype="uint64" if column.dtype.kind == "u" else "int64",
-                               na_value=0)
+        nullable = isinstance(column.dtype, pd.api.extensions.ExtensionDtype)
+        ints = (column.to_numpy(dtype="uint64" if column.dtype.kind == "u" else "int64",
+                                na_value=0) if nullable else column.to_numpy())
         too_large = ints > INT_LIMIT
         if column.dtype.kind == "i":
             too_large |= ints < -INT_LIMIT
-        too_large &= column.notna().to_numpy()
+        if nullable:
+            too_large &= column.notna().to_numpy()
         values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)
     elif column.dtype.kind == "f":
         values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)
+        empty_f = np.isnan(values)
         infinite = np.isinf(values)
         if infinite.any():  # pandas reads "inf" as a number; a survey does not mean one
             pos = np.flatnonzero(infinite)
@@ -687,8 +690,12 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
                     row_level=row_level)
 
     # Empty cells: missing, and counted as such (code "").
-    if column.dtype == bool or column.dtype.kind in "iuf":
-        empty = np.flatnonzero(column.isna().to_numpy())
+    if column.dtype.kind == "f":
+        empty = np.flatnonzero(empty_f)
+    elif column.dtype == bool or column.dtype.kind in "iu":
+        empty = (np.flatnonzero(column.isna().to_numpy())
+                 if isinstance(column.dtype, pd.api.extensions.ExtensionDtype)
+                 else np.zeros(0, dtype=np.int64))
     else:
         blank = column.isna().to_numpy().copy()
         if marker_of.get(""):
