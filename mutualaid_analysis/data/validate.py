@@ -385,14 +385,9 @@ def _convert_levels(chk: _Checker, var: Variable, column: pd.Series, role: str |
     binary = var.type == "binary"
     markers, codes = _missing_keys(cb, var)
     codes_out, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes_out = np.asarray(codes_out)
     keys = [_level_key(u, canonical_numbers=binary) for u in np.asarray(uniques, dtype=object)]
     n = len(column)
-    missing_pos: dict[Code | str, list[int]] = {}
-    key_of = np.empty(len(keys) + 1, dtype=object)
-    for i, key in enumerate(keys):
-        key_of[i] = key
-    key_of[-1] = None
-    cell_keys = key_of[codes_out]  # code -1 (empty) picks the last slot
     if binary:
         levels = ([str(lv) for lv in var.levels] if var.levels
                   else list(found_levels) if found_levels is not None
@@ -401,30 +396,34 @@ def _convert_levels(chk: _Checker, var: Variable, column: pd.Series, role: str |
     else:
         levels = [str(lv) for lv in var.levels] if var.levels else None
     allowed = {k: i for i, k in enumerate(levels[:2] if binary else levels or ())}
-    out_codes = np.full(n, np.nan)
-    text = np.full(n, None, dtype=object)
-    bad: list[int] = []
+    # Decide once per distinct value, then spread to the cells (slot -1: empty cells).
+    code_of = np.full(len(keys) + 1, np.nan)
+    text_of = np.full(len(keys) + 1, None, dtype=object)
+    missing_of: dict[Code | str, list[int]] = {"": [len(keys)]}
+    bad_of: list[int] = []
     for i, key in enumerate(keys):
         if key is None:
-            continue
-        pos = np.flatnonzero(codes_out == i)
-        if key in markers:
-            missing_pos.setdefault(key, []).extend(pos.tolist())
+            missing_of[""].append(i)
+        elif key in markers:
+            missing_of.setdefault(key, []).append(i)
         elif key in codes:
-            missing_pos.setdefault(codes[key], []).extend(pos.tolist())
+            missing_of.setdefault(codes[key], []).append(i)
         elif levels is not None and key not in allowed:
-            bad.extend(pos.tolist())
+            bad_of.append(i)
         elif binary:
-            out_codes[pos] = allowed[key]
+            code_of[i] = allowed[key]
         else:
-            text[pos] = key
-    empty = np.flatnonzero(np.asarray([k is None for k in cell_keys], dtype=bool))
-    if len(empty):
-        missing_pos.setdefault("", []).extend(empty.tolist())
-    for code, pos_list in missing_pos.items():
-        chk.out.missing_hits.append((var.name, code, np.asarray(sorted(pos_list), dtype=np.int64)))
-    if bad:
-        pos = np.asarray(sorted(bad), dtype=np.int64)
+            text_of[i] = key
+    slots = np.where(codes_out < 0, len(keys), codes_out)
+    for code, idx in missing_of.items():
+        pos = np.flatnonzero(np.isin(slots, idx))
+        if len(pos):
+            chk.out.missing_hits.append((var.name, code, pos))
+    bad = np.flatnonzero(np.isin(slots, bad_of)) if bad_of else np.zeros(0, dtype=np.int64)
+    out_codes = code_of[slots]
+    text = text_of[slots]
+    if len(bad):
+        pos = bad
         raw_obj = column.to_numpy(dtype=object)
         if binary:
             seen = sorted({k for k in keys if k is not None and k not in markers
@@ -439,9 +438,9 @@ def _convert_levels(chk: _Checker, var: Variable, column: pd.Series, role: str |
                    f"{' ...' if len(levels) > _MAX_LISTED else ''}.")
         chk.cell_problem("invalid_code", var.name, pos, raw_obj[pos],
                          lambda v: f"{v!r} {why}", row_level=role is not None)
-    missing = np.isnan(out_codes) if binary else np.asarray([t is None for t in text], bool)
+    missing = np.isnan(out_codes) if binary else pd.isna(text)
     already = np.zeros(n, dtype=bool)
-    already[np.asarray(bad, dtype=np.int64)] = True
+    already[bad] = True
     if role in ("id", "cluster", "wave"):
         rule = "missing_id" if role == "id" else f"missing_{role}"
         what = {"id": "the respondent id", "cluster": "the village (cluster)",
