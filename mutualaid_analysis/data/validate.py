@@ -123,6 +123,11 @@ def _whole(values: np.ndarray) -> np.ndarray:
         return np.isfinite(values) & (np.floor(values) == values)
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "an integer", "a number"."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def _fmt_value(value: Any) -> Any:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return int(value)
@@ -616,7 +621,7 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
         if infinite.any():  # pandas reads "inf" as a number; a survey does not mean one
             pos = np.flatnonzero(infinite)
             chk.cell_problem("not_a_number", var.name, pos, column.to_numpy(dtype=object)[pos],
-                             lambda v: f"{v!r} is not a number, as a {var.type} variable "
+                             lambda v: f"{v!r} is not a number, as {_a(var.type)} variable "
                              "needs.", row_level=row_level)
             values[pos] = np.nan
         if whole:
@@ -685,7 +690,7 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
             else:
                 chk.cell_problem(
                     "not_a_number", var.name, pos, raw_obj[pos],
-                    lambda v: f"{v!r} is not a number, as a {var.type} variable needs.",
+                    lambda v: f"{v!r} is not a number, as {_a(var.type)} variable needs.",
                     row_level=row_level)
 
     # Empty cells: missing, and counted as such (code "").
@@ -707,7 +712,7 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
         pos = np.flatnonzero(too_large)
         raw_big = column.to_numpy(dtype=object)[pos]
         if whole:
-            why = (f"is too large for a {var.type} variable: whole numbers are held exactly "
+            why = (f"is too large for {_a(var.type)} variable: whole numbers are held exactly "
                    f"only up to ±{INT_LIMIT:,} (2**53). Check the cell; an identifier belongs "
                    "in a text or id variable.")
         else:
@@ -754,7 +759,7 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
             bad = finite & ~_whole(values)
             pos = np.flatnonzero(bad)
             chk.cell_problem("not_whole_number", var.name, pos, raw_at(pos),
-                             lambda v: f"{v!r} is not a whole number, as a {var.type} "
+                             lambda v: f"{v!r} is not a whole number, as {_a(var.type)} "
                              "variable needs.", row_level=row_level)
             values[pos] = np.nan
             finite = ~np.isnan(values)
