@@ -130,7 +130,16 @@ type = "ordnial"
 @pytest.mark.parametrize(
     ("snippet", "rule"),
     [
-        ('[[variable]]\nname = "c"\ntype = "category"\n', "missing_key"),
+        ('[[variable]]\nname = "c"\ntype = "category"\nvalues = { 1 = "a" }\nlevels = ["a"]\n',
+         "conflicting_keys"),
+        ('[[variable]]\nname = "c"\ntype = "category"\nlevels = ["a", "a"]\n', "duplicate_name"),
+        ('[[variable]]\nname = "c"\ntype = "category"\nlevels = "a"\n', "bad_type"),
+        ('[[variable]]\nname = "c"\ntype = "integer"\nlevels = [1, 2]\n', "not_for_type"),
+        ('[[variable]]\nname = "b"\ntype = "binary"\nlevels = ["a", "b", "c"]\n',
+         "bad_value_labels"),
+        ('[[variable]]\nname = "b"\ntype = "binary"\nvalues = { 1 = "a", 2 = "b" }\n'
+         'levels = ["a", "z"]\n', "bad_value_labels"),
+        ('[[variable]]\nname = "n"\ntype = "integer"\nmissing_text = [1]\n', "bad_type"),
         ('[[variable]]\nname = "o"\ntype = "ordinal"\n', "missing_key"),
         ('[[variable]]\nname = "b"\ntype = "binary"\nvalues = { 1 = "a", 2 = "b", 3 = "c" }\n',
          "bad_value_labels"),
@@ -166,6 +175,60 @@ def test_survey_rules(tmp_path):
 def test_toml_syntax_error_names_line(tmp_path):
     probs = _problems("[survey]\nid = \n", tmp_path)
     assert probs[0].rule == "toml_syntax" and probs[0].line == 2
+    assert "must be quoted" not in probs[0].message
+
+
+@pytest.mark.parametrize(("line", "fixed"), [
+    ('labels = { 亲属 = "亲属", friends = "朋友" }', 'labels = { "亲属" = "亲属", friends = "朋友" }'),
+    ("[responses.愿意五级]", '[responses."愿意五级"]'),
+    ('村庄 = "village"', '"村庄" = "village"'),
+])
+def test_non_ascii_bare_key_gets_the_quoted_line(tmp_path, line, fixed):
+    text = '[survey]\nid = "rid"\n[circles]\norder = ["亲属", "friends"]\n' + line + "\n"
+    (p,) = _problems(text, tmp_path)
+    assert p.rule == "toml_syntax" and p.line == 5
+    assert f"write {fixed} instead of {line}" in p.message
+
+
+def test_circle_without_items_is_an_error(tmp_path):
+    text = BASE.replace('id = "rid"', 'id = "rid"') + (
+        '[[variable]]\nname = "w1"\ntype = "integer"\ncircle = "relatives"\n'
+        '[[variable]]\nname = "w3"\ntype = "integer"\ncircle = "villagers"\n'
+        '[circles]\norder = ["relatives", "friends", "villagers"]\n')
+    (p,) = _problems(text, tmp_path)
+    assert (p.rule, p.key, p.value) == ("empty_circle", "circles.order", ["friends"])
+    assert "'relatives', 'villagers'" in p.message
+    # circles with no item at all stay allowed (a draft)
+    path = tmp_path / "draft.toml"
+    path.write_text(BASE + '[circles]\norder = ["relatives", "friends"]\n', encoding="utf-8")
+    assert ma.read_codebook(path).circles == ("relatives", "friends")
+
+
+def test_binary_role_needs_labels_or_levels(tmp_path):
+    text = BASE.replace('id = "rid"', 'id = "rid"\ngroup = "arm"\ntreated = 1') + (
+        '[[variable]]\nname = "arm"\ntype = "binary"\n')
+    (p,) = _problems(text, tmp_path)
+    assert p.rule == "missing_key" and p.key == "variable 'arm'"
+
+
+def test_unlabelled_category_and_levels_round_trip(tmp_path):
+    text = BASE.replace('id = "rid"', 'id = "rid"\ncluster = "村庄"\nmissing_text = ["不详"]') + (
+        '[[variable]]\nname = "村庄"\ntype = "category"\nlevels = ["东山村", "西河村"]\n'
+        '[[variable]]\nname = "sex"\ntype = "binary"\nvalues = { 1 = "男", 2 = "女" }\n'
+        'values_en = { 1 = "male", 2 = "female" }\nmissing_text = ["-"]\n')
+    path = tmp_path / "cb.toml"
+    path.write_text(text, encoding="utf-8")
+    cb = ma.read_codebook(path)
+    assert cb["村庄"].levels == ("东山村", "西河村") and not cb["村庄"].is_numeric
+    assert cb["sex"].values == {0: "男", 1: "女"} and cb["sex"].values_en == {0: "male", 1: "female"}
+    assert cb["sex"].recode == {1: 0, 2: 1} and cb["sex"].codes == (0, 1)
+    assert cb.label_to_code("sex")["女"] == 2  # the file's code; validation makes it 1
+    assert cb.missing_text("sex")[-1] == "-" and "不详" not in cb.missing_text("sex")
+    assert cb.missing_text("村庄")[-1] == "不详" and "NA" in cb.missing_text("村庄")
+    out = cb.to_toml()
+    assert 'values = { 1 = "男", 2 = "女" }' in out and 'missing_text = ["不详"]' in out
+    again = Codebook.from_dict(tomllib.loads(out))
+    assert again == cb and again.to_toml() == out
 
 
 def test_non_utf8_codebook(tmp_path):
@@ -212,14 +275,22 @@ def codebooks(draw):
     for name in names:
         if name == "rid":
             continue
-        kind = draw(st.sampled_from(["ordinal", "integer", "number", "text", "binary"]))
+        kind = draw(st.sampled_from(["ordinal", "integer", "number", "text", "binary",
+                                     "category"]))
         var = {"name": name, "type": kind}
         if draw(st.booleans()):
             var["label"] = draw(_labels)
         if kind in ("ordinal", "binary"):
             k = 2 if kind == "binary" else draw(st.integers(2, 6))
             labs = draw(st.lists(_labels, min_size=k, max_size=k, unique=True))
-            var["values"] = {str(i): lab for i, lab in enumerate(labs)}
+            first = draw(st.sampled_from([0, 1])) if kind == "binary" else 0  # 0/1 or 1/2
+            var["values"] = {str(i + first): lab for i, lab in enumerate(labs)}
+            if kind == "binary" and draw(st.booleans()):
+                var["levels"] = draw(st.permutations(labs))
+        if kind == "category" and draw(st.booleans()):
+            var["levels"] = draw(st.lists(_labels, min_size=1, max_size=4, unique=True))
+        if kind != "text" and draw(st.booleans()):
+            var["missing_text"] = draw(st.lists(_labels, max_size=2, unique=True))
         if kind in ("integer", "number") and draw(st.booleans()):
             lo = draw(st.integers(-100, 100))
             var["min"], var["max"] = lo, lo + draw(st.integers(0, 100))

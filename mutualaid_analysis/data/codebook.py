@@ -17,7 +17,7 @@ import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -32,6 +32,8 @@ __all__ = [
     "SurveySpec",
     "Variable",
     "VariableType",
+    "DEFAULT_MISSING_TEXT",
+    "natural_sort_key",
     "read_codebook",
 ]
 
@@ -49,10 +51,34 @@ TEXT_TYPES = frozenset({"text", "id"})
 Code = int | float
 Scalar = int | float | str
 
+#: Text that means "missing" in a numeric or coded column whatever the codebook
+#: says: R's ``NA``, Stata's ``.`` and extended missing values ``.a`` to ``.z``,
+#: Excel's ``#N/A`` and ``NaN``.  ``missing_text = [...]`` adds to these.
+DEFAULT_MISSING_TEXT: tuple[str, ...] = (
+    "NA", ".", *(f".{c}" for c in "abcdefghijklmnopqrstuvwxyz"), "#N/A", "NaN",
+)
+#: The ``label`` that ``Survey.missing_counts`` gives a text marker and an empty cell.
+TEXT_MARKER_LABEL = "missing (text marker)"
+EMPTY_CELL_LABEL = "missing (empty cell)"
+
+_NATURAL_PART = re.compile(r"(\d+)")
+
+
+def natural_sort_key(value: Any) -> tuple:
+    """Sort key putting 2 before 10 and 村2 before 村10 (numbers before text)."""
+    if isinstance(value, bool):
+        return (0, float(value), ())
+    if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
+        return (0, float(value), ())
+    text = str(value)
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                  for p in _NATURAL_PART.split(text) if p != "")
+    return (1, 0.0, parts)
+
 # Allowed keys, one source for the reader, the error messages and the writer.
 TOP_KEYS = ("survey", "circles", "services", "scales", "responses", "variable")
 SURVEY_KEYS = (
-    "id", "cluster", "wave", "waves", "group", "treated", "missing",
+    "id", "cluster", "wave", "waves", "group", "treated", "missing", "missing_text",
     "title", "title_en", "description", "pseudonymise_id",
 )
 CIRCLES_KEYS = ("order", "labels", "labels_en")
@@ -62,6 +88,7 @@ RESPONSES_KEYS = ("values", "values_en", "label", "label_en")
 VARIABLE_KEYS = (
     "name", "label", "label_en", "type", "responses", "values", "values_en",
     "circle", "service", "scale", "reverse", "pii", "min", "max", "missing",
+    "missing_text", "levels",
 )
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -100,6 +127,18 @@ class Variable:
         reverse-keyed item.
     pii : bool
         Personal data: never reaches the analysis data.
+    levels : tuple or None
+        ``levels = [...]`` as written: the order of an unlabelled category
+        (and the only values it allows), or which of a binary's two values
+        is 0 and which is 1 (the second is "yes").
+    missing_text : tuple or None
+        Extra text markers of missing values for this variable (the
+        survey's ``missing_text`` otherwise); the defaults in
+        :data:`DEFAULT_MISSING_TEXT` always apply.
+    recode : dict or None
+        For a labelled binary whose codes are not 0/1 (1 = 男, 2 = 女): code
+        in the file -> 0/1 in the analysis data.  ``values`` is then keyed by
+        0/1; the codebook is written back with the file's codes.
     """
 
     name: str
@@ -117,20 +156,60 @@ class Variable:
     scale: str | None = None
     reverse: bool = False
     pii: bool = False
+    levels: tuple[Scalar, ...] | None = None
+    missing_text: tuple[str, ...] | None = None
+    recode: dict[Code, int] | None = None
 
     @property
     def is_numeric(self) -> bool:
-        """Whether the analysis data holds this variable as numbers."""
+        """Whether the analysis data holds this variable as numbers.
+
+        A ``category`` without value labels is held as text (village names,
+        工作坊 / 对照); a ``binary`` is always 0/1.
+        """
+        if self.type == "category" and not self.values:
+            return False
         return self.type in NUMERIC_TYPES
 
     @property
+    def is_coded(self) -> bool:
+        """Whether values are codes or levels (ordinal, binary, category)."""
+        return self.type in CODED_TYPES
+
+    @property
     def codes(self) -> tuple[Code, ...] | None:
-        """The allowed codes (from the value labels, or 0/1 for a binary without labels)."""
-        if self.values:
-            return tuple(self.values)
+        """The allowed codes in the analysis data (0/1 for every binary)."""
         if self.type == "binary":
             return (0, 1)
+        if self.values:
+            return tuple(self.values)
         return None
+
+    @property
+    def file_codes(self) -> tuple[Code, ...] | None:
+        """The allowed codes as the file holds them (before a binary's recode to 0/1)."""
+        if self.recode:
+            return tuple(self.recode)
+        if self.values:
+            return tuple(self.values)
+        return None
+
+    def file_values(self, lang: Literal["zh", "en"] = "zh") -> dict[Code, str] | None:
+        """Value labels keyed by the file's codes (``values`` is keyed by analysis codes)."""
+        labels = self.values if lang == "zh" else self.values_en
+        if labels is None or not self.recode:
+            return labels
+        return {raw: labels[self.recode[raw]] for raw in sorted(self.recode)
+                if self.recode[raw] in labels}
+
+    def sort_levels(self, found: Iterable[Any]) -> list[Any]:
+        """The levels of an unlabelled category: ``levels`` order, else a natural sort."""
+        found = list(dict.fromkeys(found))
+        if self.levels:
+            rank = {str(lv): i for i, lv in enumerate(self.levels)}
+            return sorted(found, key=lambda v: (rank.get(str(v), len(rank)),
+                                                natural_sort_key(v)))
+        return sorted(found, key=natural_sort_key)
 
     def display_label(self, lang: Literal["zh", "en"] = "zh") -> str:
         """The label in ``lang``, falling back to the other language, then the name."""
@@ -153,6 +232,12 @@ class SurveySpec:
     title_en: str | None = None
     description: str | None = None
     pseudonymise_id: bool = False
+    missing_text: tuple[str, ...] = ()
+    #: ``treated`` and ``waves`` as the codebook writes them (a label such as
+    #: 工作坊 where ``treated`` holds its code); used when writing TOML.
+    treated_as_written: Scalar | None = field(default=None, compare=False, repr=False)
+    waves_as_written: tuple[Scalar, ...] | None = field(default=None, compare=False,
+                                                         repr=False)
 
     @property
     def missing_codes(self) -> tuple[Code, ...]:
@@ -244,9 +329,21 @@ class Codebook:
         var = self[name]
         return var.missing if var.missing is not None else self.survey.missing_codes
 
-    def missing_label(self, code: Code) -> str | None:
-        """The label of a survey-wide missing code (e.g. 98 -> 不知道), if given."""
+    def missing_label(self, code: Code | str) -> str | None:
+        """The label of a survey-wide missing code (e.g. 98 -> 不知道), if given.
+
+        A text marker (``"NA"``, ``"."``) is labelled ``"missing (text
+        marker)"`` and an empty cell (``""``) ``"missing (empty cell)"``.
+        """
+        if isinstance(code, str):
+            return EMPTY_CELL_LABEL if code == "" else TEXT_MARKER_LABEL
         return self.survey.missing.get(code)
+
+    def missing_text(self, name: str) -> tuple[str, ...]:
+        """Text markers of missing values for ``name``: the defaults, then the codebook's."""
+        var = self[name]
+        extra = var.missing_text if var.missing_text is not None else self.survey.missing_text
+        return tuple(dict.fromkeys((*DEFAULT_MISSING_TEXT, *extra)))
 
     def circle_label(self, circle: str, lang: Literal["zh", "en"] = "zh") -> str:
         """Label of a circle in ``lang`` (falls back to the other language, then the key)."""
@@ -309,7 +406,11 @@ class Codebook:
         return items
 
     def label_to_code(self, name: str) -> dict[str, Code]:
-        """Map answer text to codes for ``name``: value labels (zh and en) and missing labels."""
+        """Map answer text to codes for ``name``: value labels (zh and en) and missing labels.
+
+        Codes are those of the file (a binary coded 1/2 maps to 1 and 2; see
+        :attr:`Variable.recode` for its 0/1).
+        """
         var = self[name]
         out: dict[str, Code] = {}
         missing = var.missing if var.missing is not None else self.survey.missing_codes
@@ -317,7 +418,7 @@ class Codebook:
             lab = self.survey.missing.get(code)
             if lab:
                 out[lab] = code
-        for labels in (var.values_en, var.values):  # Chinese labels win on a clash
+        for labels in (var.file_values("en"), var.file_values("zh")):  # Chinese labels win
             for code, lab in (labels or {}).items():
                 out[str(lab)] = code
         return out
@@ -331,15 +432,19 @@ class Codebook:
             if getattr(s, key) is not None:
                 survey[key] = getattr(s, key)
         if s.waves is not None:
-            survey["waves"] = list(s.waves)
-        for key in ("group", "treated"):
-            if getattr(s, key) is not None:
-                survey[key] = getattr(s, key)
+            survey["waves"] = list(s.waves_as_written or s.waves)
+        if s.group is not None:
+            survey["group"] = s.group
+        if s.treated is not None:
+            survey["treated"] = (s.treated_as_written if s.treated_as_written is not None
+                                 else s.treated)
         if s.missing:
             if any(lab for lab in s.missing.values()):
                 survey["missing"] = {_key(c): lab or "" for c, lab in s.missing.items()}
             else:
                 survey["missing"] = list(s.missing)
+        if s.missing_text:
+            survey["missing_text"] = list(s.missing_text)
         for key in ("title", "title_en", "description"):
             if getattr(s, key) is not None:
                 survey[key] = getattr(s, key)
@@ -379,9 +484,12 @@ class Codebook:
             d["responses"] = v.responses
         else:
             if v.values is not None:
-                d["values"] = {_key(c): lab for c, lab in v.values.items()}
+                d["values"] = {_key(c): lab for c, lab in (v.file_values("zh") or {}).items()}
             if v.values_en is not None:
-                d["values_en"] = {_key(c): lab for c, lab in v.values_en.items()}
+                d["values_en"] = {_key(c): lab
+                                  for c, lab in (v.file_values("en") or {}).items()}
+        if v.levels is not None:
+            d["levels"] = list(v.levels)
         for key in ("circle", "service", "scale"):
             if getattr(v, key) is not None:
                 d[key] = getattr(v, key)
@@ -393,6 +501,8 @@ class Codebook:
                 d[key] = int(val) if float(val).is_integer() else val
         if v.missing is not None:
             d["missing"] = list(v.missing)
+        if v.missing_text is not None:
+            d["missing_text"] = list(v.missing_text)
         if v.pii:
             d["pii"] = True
         return d
@@ -490,18 +600,52 @@ def read_codebook(path: str | Path) -> Codebook:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
+        line = int(m.group(1)) if m else None
         raise CodebookError(
             [
                 Problem(
                     "toml_syntax",
-                    f"not valid TOML: {exc}",
+                    f"not valid TOML: {exc}." + _quoting_hint(text, line),
                     file=path.name,
-                    line=int(m.group(1)) if m else None,
+                    line=line,
                 )
             ],
             source=path.name,
         ) from exc
     return _build(raw, str(path))
+
+
+_KEY_TOKEN = re.compile(r"""(^\s*|[{,]\s*)([^\s"'=,{}\[\]]+)(?=\s*=)""")
+_HEADER = re.compile(r"^(\s*\[\[?)([^\]]+)(\]\]?.*)$")
+
+
+def _quote_dotted(key: str) -> str:
+    parts = [p.strip() for p in key.split(".")]
+    return ".".join(p if _BARE_KEY.match(p) or p[:1] in "\"'" else json.dumps(
+        p, ensure_ascii=False) for p in parts)
+
+
+def _quoting_hint(text: str, line: int | None) -> str:
+    """For a line whose bare keys are not ASCII (亲属 = ...), the same line with them quoted.
+
+    TOML allows only A-Z, a-z, 0-9, ``_`` and ``-`` in bare keys; any other
+    key (Chinese text, spaces) must be quoted.
+    """
+    lines = text.splitlines()
+    if line is None or not 1 <= line <= len(lines):
+        return ""
+    src = lines[line - 1]
+    header = _HEADER.match(src)
+    if header and not header.group(2).isascii():
+        fixed = header.group(1) + _quote_dotted(header.group(2)) + header.group(3)
+    else:
+        fixed = _KEY_TOKEN.sub(
+            lambda m: m.group(1) + (m.group(2) if m.group(2).isascii()
+                                    else _quote_dotted(m.group(2))), src)
+    if fixed == src:
+        return ""
+    return (" A key that is not plain ASCII letters, digits, _ or - must be quoted in TOML: "
+            f"write {fixed.strip()} instead of {src.strip()}.")
 
 
 # --------------------------------------------------------------------------- building
@@ -640,6 +784,108 @@ def _missing_spec(raw: Any, where: str, col: _Collector) -> dict[Code, str | Non
     return {}
 
 
+def _text_markers(raw: Any, where: str, col: _Collector) -> tuple[str, ...]:
+    if (not isinstance(raw, list)
+            or not all(isinstance(x, str) and x.strip() for x in raw)):
+        col.add("bad_type", where, "missing_text must be a list of text markers such as "
+                "[\"不详\", \"-\"] (numbers go in missing = [...]).", value=raw)
+        return ()
+    return tuple(dict.fromkeys(x.strip() for x in raw))
+
+
+def _levels_list(raw: Any, where: str, col: _Collector) -> tuple[Scalar, ...] | None:
+    ok = (isinstance(raw, list) and raw
+          and all((isinstance(x, str) and x.strip()) or (isinstance(x, int)
+                  and not isinstance(x, bool)) for x in raw))
+    if not ok:
+        col.add("bad_type", where, "levels must be a non-empty list of values as the data "
+                "writes them, e.g. [\"东山村\", \"西河村\"] or [1, 2].", value=raw)
+        return None
+    levels = tuple(x.strip() if isinstance(x, str) else x for x in raw)
+    if len({str(x) for x in levels}) != len(levels):
+        col.add("duplicate_name", where, "lists a level more than once.", value=list(levels))
+        return None
+    return levels
+
+
+def _match_value(var: Variable, value: Scalar) -> tuple[bool, Scalar]:
+    """Resolve a ``treated`` or ``waves`` value against its role column.
+
+    Returns ``(found, value as the analysis data holds it)``: a code or a
+    label of a labelled column gives the code (0/1 for a binary); a level of
+    a column with ``levels`` gives the level (its 0/1 for a binary).
+    """
+    if var.values:
+        code = _as_code(value) if not isinstance(value, str) or _BARE_NUMBER.match(
+            value.strip()) else None
+        raw_codes = var.file_codes or ()
+        if code is not None and code in raw_codes:
+            return True, var.recode[code] if var.recode else code
+        for labels in (var.values, var.values_en or {}):
+            for an, lab in labels.items():
+                if str(value).strip() == lab:
+                    return True, an
+        return False, value
+    if var.levels:
+        text = [str(lv) for lv in var.levels]
+        if str(value).strip() in text:
+            i = text.index(str(value).strip())
+            return True, (i if var.type == "binary" else var.levels[i])
+        return False, value
+    return True, value
+
+
+_BARE_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+def _resolve_design_values(spec: SurveySpec, variables: Mapping[str, Variable],
+                           col: _Collector) -> SurveySpec:
+    """``treated`` and ``waves`` as codes or levels of their role columns, checked."""
+    changes: dict[str, Any] = {}
+    for role in ("group", "wave"):
+        var = variables.get(getattr(spec, role) or "")
+        if var is not None and var.type == "binary" and not var.values and not var.levels:
+            col.add("missing_key", f"variable {var.name!r}", f"the {role} column "
+                    f"{var.name!r} is a binary without value labels or levels, so which value "
+                    "is which is unknown: give values = {...} or levels = [...], or make it a "
+                    "category.", value=var.name)
+    group = variables.get(spec.group or "")
+    if spec.treated is not None and group is not None:
+        found, resolved = _match_value(group, spec.treated)
+        if not found:
+            col.add("unknown_treated", "survey.treated",
+                    f"treated = {spec.treated!r} is not one of the values of the group column "
+                    f"{group.name!r}: " + _value_choices(group, spec.treated), value=spec.treated)
+        elif resolved != spec.treated or type(resolved) is not type(spec.treated):
+            changes.update(treated=resolved, treated_as_written=spec.treated)
+    wave = variables.get(spec.wave or "")
+    if spec.waves and wave is not None:
+        resolved_waves = []
+        for w in spec.waves:
+            found, resolved = _match_value(wave, w)
+            if not found:
+                col.add("unknown_wave", "survey.waves",
+                        f"wave {w!r} is not one of the values of the wave column "
+                        f"{wave.name!r}: " + _value_choices(wave, w), value=w)
+            resolved_waves.append(resolved)
+        if tuple(resolved_waves) != spec.waves:
+            changes.update(waves=tuple(resolved_waves), waves_as_written=spec.waves)
+    return replace(spec, **changes) if changes else spec
+
+
+def _value_choices(var: Variable, value: Any) -> str:
+    if var.values:
+        choices = [lab for lab in var.values.values()]
+        listed = ", ".join(f"{_fmt_code(raw)} = {lab}"
+                           for raw, lab in (var.file_values("zh") or {}).items())
+    else:
+        choices = [str(lv) for lv in var.levels or ()]
+        listed = ", ".join(map(repr, choices))
+    near = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.0)
+    hint = f" The nearest is {near[0]!r}." if near else ""
+    return f"it takes {listed} (a code or a label).{hint}"
+
+
 def _number(raw: Any, where: str, col: _Collector) -> float | None:
     if raw is None:
         return None
@@ -695,6 +941,8 @@ def _build(raw: Mapping[str, Any], source: str | None) -> Codebook:
     if not isinstance(pseudo, bool):
         col.add("bad_type", "survey.pseudonymise_id", "must be true or false.", value=pseudo)
         pseudo = False
+    s_missing_text = (_text_markers(sraw["missing_text"], "survey.missing_text", col)
+                      if "missing_text" in sraw else ())
     spec = SurveySpec(
         id=sid or "",
         cluster=_opt_str(sraw, "cluster", "survey", col),
@@ -707,6 +955,7 @@ def _build(raw: Mapping[str, Any], source: str | None) -> Codebook:
         title_en=_opt_str(sraw, "title_en", "survey", col),
         description=_opt_str(sraw, "description", "survey", col),
         pseudonymise_id=pseudo,
+        missing_text=s_missing_text,
     )
     if spec.waves and not spec.wave:
         # waves without a wave column are allowed: one file per wave.
@@ -833,8 +1082,19 @@ def _build(raw: Mapping[str, Any], source: str | None) -> Codebook:
         if colname and colname in variables and variables[colname].pii:
             col.add("pii_role", f"variable {colname!r}", f"the {role} column cannot be personal "
                     "data (pii = true): the analysis needs it.", value=colname)
-    if variables and not any(v.circle for v in variables.values()) and circles:
-        pass  # circles declared but no willingness items: allowed (a draft, a wave file).
+    # A declared circle without items: the gradient is defined over the whole ripple,
+    # and dropping a circle would silently make non-adjacent circles look adjacent.
+    # Circles without any item at all stay allowed (a draft, a file of another wave).
+    asked = {v.circle for v in variables.values() if v.circle in circles}
+    empty = [c for c in circles if c not in asked]
+    if asked and empty:
+        col.add("empty_circle", "circles.order",
+                f"[circles].order lists {', '.join(map(repr, empty))}, but no [[variable]] has "
+                f"circle = {empty[0]!r}: the willingness gradient needs an item for every "
+                f"circle. Circles with items: {', '.join(repr(c) for c in circles if c in asked)}."
+                " Set circle = ... on its items, or remove it from [circles].order.",
+                value=empty)
+    spec = _resolve_design_values(spec, variables, col)
 
     if col.problems:
         raise CodebookError(col.problems, source=col.file)
@@ -928,17 +1188,60 @@ def _build_variable(
             and "responses" not in v):
         col.add("missing_key", where, "an ordinal variable needs value labels (values = {...} "
                 "or responses = \"<scale>\") or both min and max.")
-    if vtype == "category" and not values:
-        col.add("missing_key", where, "a category variable needs value labels: values = "
-                "{ 1 = \"...\", 2 = \"...\" }.")
+    levels = None
+    if "levels" in v:
+        levels = _levels_list(v["levels"], f"{where}.levels", col)
+        if vtype not in ("category", "binary"):
+            col.add("not_for_type", f"{where}.levels", "levels orders the values of a "
+                    f"category or a binary; a {vtype} variable takes none.")
+            levels = None
+        elif vtype == "category" and values and levels is not None:
+            col.add("conflicting_keys", f"{where}.levels", "a category with value labels "
+                    "takes its levels from them; give either values = {...} or levels = [...].")
+            levels = None
+        elif vtype == "binary" and levels is not None and len(levels) != 2:
+            col.add("bad_value_labels", f"{where}.levels", f"a binary has exactly two levels "
+                    f"(the second is \"yes\", coded 1); {len(levels)} are listed.",
+                    value=list(levels))
+            levels = None
+    recode = None
     if vtype == "binary" and values and len(values) != 2:
         col.add("bad_value_labels", f"{where}.values", f"a binary variable has exactly two "
                 f"codes; {len(values)} are labelled.")
+    elif vtype == "binary" and values:
+        order = sorted(values)
+        if levels is not None:
+            order = []
+            for lv in levels:
+                code = next((c for c, lab in [*values.items(), *(values_en or {}).items()]
+                             if lab == str(lv)), None)
+                if code is None and not isinstance(lv, str) and lv in values:
+                    code = lv
+                if code is None:
+                    col.add("bad_value_labels", f"{where}.levels", f"level {lv!r} is neither "
+                            "a code nor a label of values; list the two codes or labels, "
+                            "the \"no\" (0) one first.", value=lv)
+                order.append(code)
+            if len(set(order)) != 2 or None in order:
+                order = sorted(values)
+        recode = {order[0]: 0, order[1]: 1}
+        if recode == {0: 0, 1: 1}:
+            recode = None
+        else:
+            values = {recode[c]: lab for c, lab in values.items()}
+            if values_en is not None:
+                values_en = {recode[c]: lab for c, lab in values_en.items() if c in recode}
 
     missing = None
     if "missing" in v:
         mspec = _missing_spec(v["missing"], f"{where}.missing", col)
         missing = tuple(mspec)
+    missing_text = None
+    if "missing_text" in v:
+        missing_text = _text_markers(v["missing_text"], f"{where}.missing_text", col)
+        if vtype in TEXT_TYPES:
+            col.add("not_for_type", f"{where}.missing_text", f"a {vtype} variable keeps "
+                    "text as written; missing_text applies to numeric and coded variables.")
     circle = v.get("circle")
     if circle is not None:
         if not circles:
@@ -1005,6 +1308,9 @@ def _build_variable(
         scale=scale,
         reverse=reverse,
         pii=pii,
+        levels=levels,
+        missing_text=missing_text,
+        recode=recode,
     )
 
 

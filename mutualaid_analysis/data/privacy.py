@@ -122,7 +122,8 @@ def _as_text(values: pd.Series | Sequence[Any] | np.ndarray) -> pd.Series:
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
         return pd.Series(pd.NA, index=series.index, dtype="string")
     if pd.api.types.is_integer_dtype(dtype):
-        return series.astype("Int64").astype("string")
+        # uint64 holds 2**63 and above, which Int64 cannot.
+        return series.astype("UInt64" if dtype.kind == "u" else "Int64").astype("string")
     if pd.api.types.is_float_dtype(dtype):
         arr = series.to_numpy(dtype=float, na_value=np.nan)
         ok = np.isfinite(arr) & (np.abs(arr) < 9.2e18)

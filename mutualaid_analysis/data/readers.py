@@ -13,7 +13,8 @@ Conventions
 -----------
 * **Missing cells.**  Only empty cells are missing.  Strings such as ``"NA"``,
   ``"null"``, ``"None"`` or ``"-"`` are kept as text, because in a survey they
-  may be real answers; the codebook's ``missing`` codes decide what is missing.
+  may be real answers; the validation layer decides what is missing (the codebook's
+  ``missing`` codes, and text markers such as ``NA`` in numeric and coded columns).
 * **Text is not touched.**  No stripping, no case change: ``"比较愿意"`` and
   ``" 比较愿意 "`` come through as written.  Only header names are stripped of
   surrounding whitespace.

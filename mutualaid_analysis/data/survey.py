@@ -29,7 +29,7 @@ from ..exceptions import (
 )
 from .codebook import Codebook, read_codebook
 from .problems import PROBLEM_COLUMNS, Problem, problems_frame
-from .validate import ROW_RULES, CheckedTable, check_table
+from .validate import ROW_RULES, CheckedTable, check_design, check_table, data_levels
 
 __all__ = ["LEDGER_COLUMNS", "OnInvalid", "Survey", "from_frame", "read_survey"]
 
@@ -235,7 +235,7 @@ class Survey:
         if len(self.missing_counts):
             tot = self.missing_counts.groupby(["code", "label"], dropna=False)["n"].sum()
             lines.append("  missing codes: " + ", ".join(
-                f"{int(c) if float(c).is_integer() else c}"
+                (repr(c) if isinstance(c, str) else f"{int(c) if float(c).is_integer() else c}")
                 + (f" {lab}" if isinstance(lab, str) else "") + f" ×{n}"
                 for (c, lab), n in tot.items()))
         return "\n".join(lines)
@@ -457,6 +457,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     s = cb.survey
     problems: list[Problem] = []
     checked: list[tuple[_Part, CheckedTable, np.ndarray]] = []
+    levels = data_levels([pt.frame for pt in parts], cb)  # one 0/1 coding for every file
     for part in parts:
         line_cache: dict[str, np.ndarray] = {}
 
@@ -475,7 +476,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
             id_column=s.id if s.id in part.frame.columns else None,
         )
         ck = check_table(part.frame, cb, file=part.file, lines=lines, ragged_rows=part.ragged,
-                         n_header_fields=part.n_columns, wave=part.wave)
+                         n_header_fields=part.n_columns, wave=part.wave, levels=levels)
         ck.problems.extend(pii_problems)
         ck.problems.extend(_wave_file_checks(part, ck, cb, lines))
         ck.problems.extend(_formula_problems(part, ck, cb))
@@ -537,6 +538,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     id_codes = (np.asarray(pd.factorize(data[s.id])[0]) if s.id in data
                 else np.full(len(data), -1))
     problems.extend(_cross_row_checks(data, cb, file_col, all_lines, bad_rows, id_codes))
+    problems.extend(check_design(data, cb, file=", ".join(pt.file for pt in parts)))
 
     # Decide the fate of every row.
     excluded = np.zeros(len(data), dtype=bool)

@@ -14,19 +14,20 @@ fraction of the time it takes to read it.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .codebook import CODED_TYPES, Code, Codebook, Variable, _fmt_code
+from .codebook import Code, Codebook, Variable, _fmt_code, natural_sort_key
 from .problems import Problem
 
-__all__ = ["CheckedTable", "check_table"]
+__all__ = ["CheckedTable", "check_design", "check_table", "data_levels"]
 
 #: Rules whose problems concern the whole row (the row cannot be analysed
 #: even if the offending cell were blanked): problems in role columns, and
@@ -37,6 +38,27 @@ ROW_RULES = frozenset(
 )
 
 _MAX_LISTED = 8
+
+#: Whole numbers are exact in the analysis data (float64 arithmetic) up to 2**53.
+INT_LIMIT = 2**53
+#: A number as a survey writes it: digits, an optional sign, decimal point and
+#: exponent.  Python also reads "1_0", "inf", "nan" and non-ASCII digits; survey
+#: data does not mean those as numbers.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_number(text: str) -> int | float | None:
+    """A cell's text as a number, exactly: ``int`` for whole-number text, else ``float``.
+
+    Returns ``None`` for text that is not a number as a survey writes one
+    (``"1_0"``, ``"inf"``, ``"0x10"``, ``"1,5"``).
+    """
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    if _NUMBER.fullmatch(text):
+        return float(text)
+    return None
 
 
 @dataclass
@@ -57,7 +79,8 @@ class CheckedTable:
     blanked_columns : set
         Columns that hold undeclared personal data and must not be analysed.
     missing_hits : list
-        ``(column, code, row positions)`` for every missing code found.
+        ``(column, code, row positions)`` for every missing code found; the
+        code of a text marker is its text (``"NA"``), of an empty cell ``""``.
     """
 
     data: pd.DataFrame
@@ -65,7 +88,7 @@ class CheckedTable:
     bad_rows: dict[int, set[str]] = field(default_factory=dict)
     bad_cells: dict[str, np.ndarray] = field(default_factory=dict)
     blanked_columns: set[str] = field(default_factory=set)
-    missing_hits: list[tuple[str, Code, np.ndarray]] = field(default_factory=list)
+    missing_hits: list[tuple[str, Code | str, np.ndarray]] = field(default_factory=list)
 
 
 def _normalise_text(value: Any) -> str:
@@ -98,6 +121,11 @@ _EDGE_SPACE = re.compile(r"(?:^|\x1f)\s|\s(?:\x1f|$)")
 def _whole(values: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return np.isfinite(values) & (np.floor(values) == values)
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "an integer", "a number"."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _fmt_value(value: Any) -> Any:
@@ -167,6 +195,7 @@ def check_table(
     n_header_fields: int | None = None,
     wave: Any = None,
     role_columns: Mapping[str, str] | None = None,
+    levels: Mapping[str, Sequence[str]] | None = None,
 ) -> CheckedTable:
     """Type and check one raw table against ``codebook``.
 
@@ -188,6 +217,10 @@ def check_table(
         The wave this file holds, when the survey comes as one file per wave.
     role_columns : mapping, optional
         Role -> column, defaults to ``codebook.roles``.
+    levels : mapping, optional
+        Column -> the two values of a binary without value labels or
+        ``levels`` (from :func:`data_levels` over every file of the survey,
+        so that all files code them alike); found in ``raw`` when not given.
 
     Returns
     -------
@@ -230,11 +263,12 @@ def check_table(
     extra = [c for c in raw.columns if c not in cb.variables]
     if extra:
         shown = ", ".join(map(repr, extra[:_MAX_LISTED])) + (" ..." if len(extra) > _MAX_LISTED else "")
+        # No value: the count is in the message, and "value 3:" would read as a cell.
         out.problems.append(
             Problem("extra_column",
                     f"{len(extra)} column(s) not in the codebook are ignored: {shown}. "
                     "Describe them in the codebook to analyse them.",
-                    file=file, value=len(extra), severity="warning")
+                    file=file, severity="warning")
         )
 
     # Convert the id first so that every later problem can name the respondent.
@@ -243,8 +277,9 @@ def check_table(
         order.remove(id_col)
         order.insert(0, id_col)
     columns: dict[str, pd.Series] = {}
+    found_levels = dict(levels) if levels is not None else data_levels([raw], cb)
     for name in order:
-        columns[name] = _convert(chk, cb.variables[name], raw[name], roles)
+        columns[name] = _convert(chk, cb.variables[name], raw[name], roles, found_levels)
     if wave is not None and roles.get("wave") and roles["wave"] not in columns:
         wave_var = cb.variables.get(roles["wave"])
         dtype = "string" if wave_var is None or not wave_var.is_numeric else "Int64"
@@ -255,26 +290,176 @@ def check_table(
 
 
 def _near_hint(name: str, columns: Any) -> str:
-    import difflib
-
     near = difflib.get_close_matches(str(name), [str(c) for c in columns], n=1, cutoff=0.6)
     return f" (did you mean {near[0]!r}?)" if near else ""
 
 
 def _label_list(var: Variable) -> str:
-    if not var.values:
+    labels = var.file_values("zh")
+    if not labels:
         return ""
-    shown = [f"{_fmt_code(c)}={lab}" for c, lab in list(var.values.items())[:_MAX_LISTED]]
-    more = " ..." if len(var.values) > _MAX_LISTED else ""
+    shown = [f"{_fmt_code(c)}={lab}" for c, lab in list(labels.items())[:_MAX_LISTED]]
+    more = " ..." if len(labels) > _MAX_LISTED else ""
     return f" Valid answers: {', '.join(shown)}{more}."
 
 
 def _convert(chk: _Checker, var: Variable, column: pd.Series,
-             roles: Mapping[str, str]) -> pd.Series:
+             roles: Mapping[str, str], levels: Mapping[str, Sequence[str]]) -> pd.Series:
     role = next((r for r, c in roles.items() if c == var.name), None)
+    if var.type in ("binary", "category") and not var.values:
+        return _convert_levels(chk, var, column, role, levels.get(var.name))
     if not var.is_numeric:
         return _convert_text(chk, var, column, role)
     return _convert_numeric(chk, var, column, role)
+
+
+# ----------------------------------------------------------------- unlabelled levels
+
+
+def _level_key(value: Any, canonical_numbers: bool) -> str | None:
+    """A cell as the text its level is known by (``None`` for an empty cell)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return str(int(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return None
+        return _fmt_code(float(value)) if np.isfinite(value) else str(value)
+    text = _normalise_text(value)
+    if text == "":
+        return None
+    if canonical_numbers:
+        num = parse_number(text)
+        if num is not None and abs(num) <= INT_LIMIT:
+            return _fmt_code(num)
+    return text
+
+
+def _missing_keys(cb: Codebook, var: Variable) -> tuple[set[str], dict[str, Code]]:
+    """Text markers, and missing codes by their text, of a variable."""
+    codes = {_fmt_code(c): c for c in cb.missing_codes(var.name)}
+    for c in list(codes.values()):
+        lab = cb.missing_label(c)
+        if lab:
+            codes.setdefault(lab, c)
+    return set(cb.missing_text(var.name)), codes
+
+
+def _binary_levels(found: Iterable[str]) -> list[str]:
+    found = list(dict.fromkeys(found))
+    if set(found) <= {"0", "1"}:
+        return ["0", "1"]
+    if set(found) <= {"1", "2"}:
+        return ["1", "2"]
+    return sorted(found, key=lambda k: natural_sort_key(
+        n if (n := parse_number(k)) is not None else k))
+
+
+def data_levels(frames: Iterable[pd.DataFrame], codebook: Codebook) -> dict[str, list[str]]:
+    """The values of each binary that has neither value labels nor ``levels``, over ``frames``.
+
+    0/1 stays 0/1 and 1/2 becomes 0/1; any other values are taken in
+    natural order (the second is "yes", coded 1).  Missing codes, text
+    markers and empty cells are not values.
+    """
+    frames = list(frames)
+    out: dict[str, list[str]] = {}
+    for var in codebook.variables.values():
+        if var.type != "binary" or var.values or var.levels:
+            continue
+        markers, codes = _missing_keys(codebook, var)
+        found: dict[str, None] = {}
+        for frame in frames:
+            if var.name not in frame.columns:
+                continue
+            for u in pd.unique(frame[var.name].dropna()):
+                key = _level_key(u, canonical_numbers=True)
+                if key is not None and key not in markers and key not in codes:
+                    found[key] = None
+        out[var.name] = _binary_levels(found)
+    return out
+
+
+def _convert_levels(chk: _Checker, var: Variable, column: pd.Series, role: str | None,
+                    found_levels: Sequence[str] | None) -> pd.Series:
+    """A category without value labels (kept as text) or a binary without labels (0/1)."""
+    cb = chk.cb
+    binary = var.type == "binary"
+    markers, codes = _missing_keys(cb, var)
+    codes_out, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes_out = np.asarray(codes_out)
+    keys = [_level_key(u, canonical_numbers=binary) for u in np.asarray(uniques, dtype=object)]
+    n = len(column)
+    if binary:
+        levels = ([str(lv) for lv in var.levels] if var.levels
+                  else list(found_levels) if found_levels is not None
+                  else _binary_levels(k for k in keys if k is not None
+                                      and k not in markers and k not in codes))
+    else:
+        levels = [str(lv) for lv in var.levels] if var.levels else None
+    allowed = {k: i for i, k in enumerate(levels[:2] if binary else levels or ())}
+    # Decide once per distinct value, then spread to the cells (slot -1: empty cells).
+    code_of = np.full(len(keys) + 1, np.nan)
+    text_of = np.full(len(keys) + 1, None, dtype=object)
+    missing_of: dict[Code | str, list[int]] = {"": [len(keys)]}
+    bad_of: list[int] = []
+    for i, key in enumerate(keys):
+        if key is None:
+            missing_of[""].append(i)
+        elif key in markers:
+            missing_of.setdefault(key, []).append(i)
+        elif key in codes:
+            missing_of.setdefault(codes[key], []).append(i)
+        elif levels is not None and key not in allowed:
+            bad_of.append(i)
+        elif binary:
+            code_of[i] = allowed[key]
+        else:
+            text_of[i] = key
+    slots = np.where(codes_out < 0, len(keys), codes_out)
+    for code, idx in missing_of.items():
+        pos = np.flatnonzero(np.isin(slots, idx))
+        if len(pos):
+            chk.out.missing_hits.append((var.name, code, pos))
+    bad = np.flatnonzero(np.isin(slots, bad_of)) if bad_of else np.zeros(0, dtype=np.int64)
+    out_codes = code_of[slots]
+    text = text_of[slots]
+    if len(bad):
+        pos = bad
+        raw_obj = column.to_numpy(dtype=object)
+        if binary:
+            seen = sorted({k for k in keys if k is not None and k not in markers
+                           and k not in codes}, key=natural_sort_key)
+            why = (f"is not one of the two values of binary {var.name!r} "
+                   f"({', '.join(levels[:2])}; 0 then 1). The column holds "
+                   f"{', '.join(seen[:_MAX_LISTED])}{' ...' if len(seen) > _MAX_LISTED else ''}"
+                   "; give levels = [\"<no>\", \"<yes>\"] in the codebook.")
+        else:
+            why = (f"is not one of the levels of {var.name!r}: "
+                   f"{', '.join(levels[:_MAX_LISTED])}"
+                   f"{' ...' if len(levels) > _MAX_LISTED else ''}.")
+        chk.cell_problem("invalid_code", var.name, pos, raw_obj[pos],
+                         lambda v: f"{v!r} {why}", row_level=role is not None)
+    missing = np.isnan(out_codes) if binary else pd.isna(text)
+    already = np.zeros(n, dtype=bool)
+    already[bad] = True
+    if role in ("id", "cluster", "wave"):
+        rule = "missing_id" if role == "id" else f"missing_{role}"
+        what = {"id": "the respondent id", "cluster": "the village (cluster)",
+                "wave": "the wave"}[role]
+        pos = np.flatnonzero(missing & ~already)
+        chk.cell_problem(rule, var.name, pos, [None] * len(pos),
+                         lambda v: f"{what} is empty; every row needs one.", row_level=True)
+    if binary:
+        series = _int_series(out_codes, column.index)
+    else:
+        series = pd.Series(text, index=column.index, dtype=object).astype("string")
+    if role == "wave":
+        _check_wave(chk, var, series)
+    return series
 
 
 def _convert_text(chk: _Checker, var: Variable, column: pd.Series, role: str | None) -> pd.Series:
@@ -320,9 +505,90 @@ def _check_wave(chk: _Checker, var: Variable, values: pd.Series) -> None:
     as_text = values.astype("string")
     bad = (~as_text.isin(allowed) & as_text.notna()).to_numpy()
     pos = np.flatnonzero(bad)
+    shown = list(chk.cb.survey.waves_as_written or waves)
     chk.cell_problem("unknown_wave", var.name, pos, values.to_numpy(dtype=object)[pos],
-                     lambda v: f"wave {v!r} is not one of the codebook's waves {list(waves)}.",
+                     lambda v: f"wave {v!r} is not one of the codebook's waves {shown}.",
                      row_level=True)
+
+
+def _shown_value(var: Variable | None, value: Any) -> str:
+    """A value of a role column as a person reads it: 工作坊 (code 1), or as written."""
+    if var is not None and var.values:
+        code = next((c for c in var.values if str(c) == str(value)), None)
+        if code is not None:
+            raw = next((r for r, a in (var.recode or {}).items() if a == code), code)
+            return f"{var.values[code]!r} (code {_fmt_code(raw)})"
+    return repr(value)
+
+
+def check_design(data: pd.DataFrame, codebook: Codebook, *, file: str | None = None) -> list[Problem]:
+    """Check that ``treated`` and every wave of ``waves`` occur in the (combined) data.
+
+    A ``treated`` value that no row holds is an error when the group column
+    holds two arms or more (the codebook names them differently from the
+    data), and a warning when it holds one (a subset of one arm).  A wave that no row holds is an error when the data
+    hold waves the codebook does not know (the codebook and the data name
+    them differently), or when it is the baseline; a later wave absent from
+    data whose every wave is known is a warning (a baseline-only file).
+    Each problem names the values that do occur and the nearest of them.
+    """
+    cb = codebook
+    s = cb.survey
+    out: list[Problem] = []
+
+    def occurring(column: str) -> list[Any]:
+        vals = data[column].dropna().unique().tolist()
+        var = cb.variables.get(column)
+        return var.sort_levels(vals) if var is not None else sorted(vals, key=natural_sort_key)
+
+    def nearest(written: Any, var: Variable | None, found: list[Any]) -> str:
+        names = {}
+        for v in found:
+            names[str(v)] = v
+            if var is not None and var.values and v in var.values:
+                names[str(var.values[v])] = v
+        near = difflib.get_close_matches(str(written), list(names), n=1, cutoff=0.0)
+        return f" The nearest is {_shown_value(var, names[near[0]])}." if near else ""
+
+    if s.group and s.treated is not None and s.group in data.columns:
+        var = cb.variables.get(s.group)
+        found = occurring(s.group)
+        written = s.treated_as_written if s.treated_as_written is not None else s.treated
+        if str(s.treated) not in {str(v) for v in found}:
+            # Two arms or more, none of them `treated`: the codebook and the data name the
+            # arms differently.  One arm alone is a subset (one village, the comparison
+            # villages), which the within-arm analyses still serve: a warning.
+            error = len(found) != 1
+            held = ", ".join(_shown_value(var, v) for v in found[:_MAX_LISTED]) or "(no values)"
+            out.append(Problem(
+                "treated_not_in_data",
+                f"[survey] treated = {written!r}, but no row of the group column {s.group!r} "
+                f"holds it; the column holds {held}.{nearest(written, var, found)}"
+                + (" Correct treated in the codebook (or the data)." if error
+                   else " The data hold one arm only; an evaluation needs both."),
+                file=file, column=s.group, key="survey.treated", value=written,
+                severity="error" if error else "warning"))
+    if s.wave and s.waves and s.wave in data.columns:
+        var = cb.variables.get(s.wave)
+        found = occurring(s.wave)
+        found_txt = {str(v) for v in found}
+        known = {str(w) for w in s.waves}
+        unknown_held = any(v not in known for v in found_txt)
+        written_waves = s.waves_as_written or s.waves
+        for i, (w, written) in enumerate(zip(s.waves, written_waves, strict=True)):
+            if str(w) in found_txt:
+                continue
+            error = i == 0 or unknown_held
+            held = ", ".join(_shown_value(var, v) for v in found[:_MAX_LISTED]) or "(no values)"
+            out.append(Problem(
+                "wave_not_in_data",
+                f"[survey] waves lists {written!r}, but no row of the wave column {s.wave!r} "
+                f"holds it; the column holds {held}.{nearest(written, var, found)}"
+                + (" Correct waves in the codebook (or the data)." if error
+                   else " The data hold only the earlier wave(s)."),
+                file=file, column=s.wave, key="survey.waves", value=written,
+                severity="error" if error else "warning"))
+    return out
 
 
 def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
@@ -332,40 +598,91 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
     raw_obj: np.ndarray | None = None  # raw values, only built when a problem needs them
     row_level = role is not None
 
+    whole = var.type != "number"
+    too_large = np.zeros(n, dtype=bool)
+    marker_of: dict[str, list[Any]] = {}
     if column.dtype == bool:
         values = column.to_numpy(dtype=float, copy=True)
-    elif column.dtype.kind in "iuf":
+    elif column.dtype.kind in "iu":
+        # Compare as integers: float64 would already have rounded 2**53 + 1.
+        nullable = isinstance(column.dtype, pd.api.extensions.ExtensionDtype)
+        ints = (column.to_numpy(dtype="uint64" if column.dtype.kind == "u" else "int64",
+                                na_value=0) if nullable else column.to_numpy())
+        too_large = ints > INT_LIMIT
+        if column.dtype.kind == "i":
+            too_large |= ints < -INT_LIMIT
+        if nullable:
+            too_large &= column.notna().to_numpy()
         values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    elif column.dtype.kind == "f":
+        values = column.to_numpy(dtype=float, na_value=np.nan, copy=True)
+        empty_f = np.isnan(values)
+        infinite = np.isinf(values)
+        if infinite.any():  # pandas reads "inf" as a number; a survey does not mean one
+            pos = np.flatnonzero(infinite)
+            chk.cell_problem("not_a_number", var.name, pos, column.to_numpy(dtype=object)[pos],
+                             lambda v: f"{v!r} is not a number, as {_a(var.type)} variable "
+                             "needs.", row_level=row_level)
+            values[pos] = np.nan
+        if whole:
+            with np.errstate(invalid="ignore"):
+                too_large = np.abs(values) > INT_LIMIT
     else:
         # Text (or mixed) column: map each distinct value once.
         labels = cb.label_to_code(var.name)
+        markers = set(cb.missing_text(var.name))
         uniques = pd.unique(column.dropna())
         mapping: dict[Any, float] = {}
         unreadable: set[Any] = set()
+        oversized: set[Any] = set()
         for u in uniques:
-            if isinstance(u, bool):
+            if isinstance(u, bool | np.bool_):
                 mapping[u] = float(u)
                 continue
-            if isinstance(u, int | float | np.integer | np.floating):
-                mapping[u] = float(u)
-                continue
-            t = _normalise_text(u)
-            if t == "":
-                mapping[u] = np.nan
-            elif t in labels:
-                mapping[u] = float(labels[t])
+            if isinstance(u, int | np.integer):
+                num: int | float | None = int(u)
+            elif isinstance(u, float | np.floating):
+                num = float(u)
+                if np.isnan(num):
+                    mapping[u] = np.nan
+                    marker_of.setdefault("", []).append(u)
+                    continue
             else:
-                try:
-                    mapping[u] = float(t)
-                except ValueError:
+                t = _normalise_text(u)
+                if t == "":
+                    mapping[u] = np.nan
+                    marker_of.setdefault("", []).append(u)
+                    continue
+                if t in labels:
+                    mapping[u] = float(labels[t])
+                    continue
+                if t in markers:
+                    mapping[u] = np.nan
+                    marker_of.setdefault(t, []).append(u)
+                    continue
+                num = parse_number(t)
+                if num is None:
                     mapping[u] = np.nan
                     unreadable.add(u)
+                    continue
+            if (isinstance(num, float) and not np.isfinite(num)) or (
+                    whole and abs(num) > INT_LIMIT):
+                mapping[u] = np.nan
+                oversized.add(u)
+            else:
+                mapping[u] = float(num)
         values = column.map(mapping).to_numpy(dtype=float, na_value=np.nan, copy=True)
+        for marker, found in marker_of.items():
+            if marker != "":
+                chk.out.missing_hits.append(
+                    (var.name, marker, np.flatnonzero(column.isin(found).to_numpy())))
+        if oversized:
+            too_large = column.isin(oversized).to_numpy()
         if unreadable:
             bad = column.isin(unreadable).to_numpy()
             pos = np.flatnonzero(bad)
             raw_obj = column.to_numpy(dtype=object)
-            if var.type in CODED_TYPES and var.values:
+            if var.is_coded and var.values:
                 chk.cell_problem(
                     "unknown_label", var.name, pos, raw_obj[pos],
                     lambda v: f"answer {v!r} matches no value label of {var.name!r}."
@@ -373,8 +690,36 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
             else:
                 chk.cell_problem(
                     "not_a_number", var.name, pos, raw_obj[pos],
-                    lambda v: f"{v!r} is not a number, as a {var.type} variable needs.",
+                    lambda v: f"{v!r} is not a number, as {_a(var.type)} variable needs.",
                     row_level=row_level)
+
+    # Empty cells: missing, and counted as such (code "").
+    if column.dtype.kind == "f":
+        empty = np.flatnonzero(empty_f)
+    elif column.dtype == bool or column.dtype.kind in "iu":
+        empty = (np.flatnonzero(column.isna().to_numpy())
+                 if isinstance(column.dtype, pd.api.extensions.ExtensionDtype)
+                 else np.zeros(0, dtype=np.int64))
+    else:
+        blank = column.isna().to_numpy().copy()
+        if marker_of.get(""):
+            blank |= column.isin(marker_of[""]).to_numpy()
+        empty = np.flatnonzero(blank)
+    if len(empty):
+        chk.out.missing_hits.append((var.name, "", empty))
+
+    if too_large.any():
+        pos = np.flatnonzero(too_large)
+        raw_big = column.to_numpy(dtype=object)[pos]
+        if whole:
+            why = (f"is too large for {_a(var.type)} variable: whole numbers are held exactly "
+                   f"only up to ±{INT_LIMIT:,} (2**53). Check the cell; an identifier belongs "
+                   "in a text or id variable.")
+        else:
+            why = "is beyond the range of a number (about ±1.8e308)."
+        chk.cell_problem("value_too_large", var.name, pos, raw_big,
+                         lambda v: f"{v!r} {why}", row_level=row_level)
+        values[pos] = np.nan
 
     # Missing codes: counted (don't-know is a finding), then set missing.
     for code in cb.missing_codes(var.name):
@@ -391,8 +736,8 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
         return raw_obj[pos]
 
     finite = ~np.isnan(values)
-    codes = var.codes
-    if codes is not None and var.type in CODED_TYPES:
+    codes = var.file_codes
+    if codes is not None and var.is_coded:
         bad = finite & ~np.isin(values, np.asarray(codes, dtype=float))
         pos = np.flatnonzero(bad)
         missing_txt = ", ".join(_fmt_code(c) for c in cb.missing_codes(var.name))
@@ -403,12 +748,18 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
             + (f" Missing codes: {missing_txt}." if missing_txt else ""),
             row_level=row_level)
         values[pos] = np.nan
+        if var.recode:
+            # A binary coded 1/2 (or with levels = [...]): 0/1 in the analysis data.
+            recoded = values.copy()
+            for raw_code, code in var.recode.items():
+                recoded[values == raw_code] = code
+            values = recoded
     else:
         if var.type != "number":
             bad = finite & ~_whole(values)
             pos = np.flatnonzero(bad)
             chk.cell_problem("not_whole_number", var.name, pos, raw_at(pos),
-                             lambda v: f"{v!r} is not a whole number, as a {var.type} "
+                             lambda v: f"{v!r} is not a whole number, as {_a(var.type)} "
                              "variable needs.", row_level=row_level)
             values[pos] = np.nan
             finite = ~np.isnan(values)
