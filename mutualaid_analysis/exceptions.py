@@ -31,7 +31,17 @@ __all__ = [
 
 
 class MutualAidError(Exception):
-    """Base class of every error this package raises on purpose."""
+    """Base class of every error this package raises on purpose.
+
+    Its text never shows personal data: mobile and resident identity
+    numbers, IP and e-mail addresses in the message (a file named after a
+    respondent's phone number, say) are masked (``138****5678``).
+    """
+
+    def __str__(self) -> str:
+        from .data.privacy import mask_personal_text
+
+        return str(mask_personal_text(super().__str__()))
 
 
 class UsageError(MutualAidError, ValueError):

@@ -65,6 +65,7 @@ __all__ = [
     "mobile_mask",
     "name_mask",
     "mask_found_names",
+    "mask_personal_strings",
     "personal_column_name",
     "personal_id_problems",
     "scan_personal_data",
@@ -691,6 +692,22 @@ def mask_personal_text(text: object) -> Any:
             lambda m: mask_value(m.group(0), "ip") if _is_ipv6(m.group(0)) else m.group(0), out
         )
     return text if out == probe else out
+
+
+def mask_personal_strings(obj: Any) -> Any:
+    """:func:`mask_personal_text` applied to every string inside dicts and lists.
+
+    For records such as ``provenance.json``, whose file names and
+    configuration paths can hold a phone number; numbers, hashes held as
+    numbers and keys are left alone.
+    """
+    if isinstance(obj, str):
+        return mask_personal_text(obj)
+    if isinstance(obj, dict):
+        return {k: mask_personal_strings(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(mask_personal_strings(v) for v in obj)
+    return obj
 
 
 def _looks_personal(text: str) -> str | None:
