@@ -405,8 +405,10 @@ def test_script_in_labels_does_not_reach_report_md_as_html(tmp_path):
 def test_md_text_is_inert(text):
     out = _md_text(text)
     assert "<" not in out and ">" not in out and "\n" not in out
-    # Every bracket, star, underscore and backtick is escaped.
-    assert re.search(r"(?<!\\)(?:\\\\)*[\[\]*_`]", out) is None
+    # No link, image or reference definition can form; stars and backticks are escaped.
+    unescaped = r"(?<!\\)(?:\\\\)*"
+    assert re.search(unescaped + r"\](?:\s?[(\[]|\s*:)", out) is None
+    assert re.search(unescaped + r"[*`]", out) is None
     assert not re.match(r"\s*(?:#|[-+](?:\s|$)|\d+[.)](?:\s|$))", out)
 
 
@@ -418,6 +420,6 @@ def test_to_markdown_escapes_tables_headings_and_lists():
               Block("table", text="*t*", frame=frame, name="t")]
     md = to_markdown(blocks)
     assert "<" not in md.replace("](tables/t.csv)", "")
-    assert "\\[x\\](javascript:y)" in md and "a\\|b" in md and "\\*t\\*" in md
+    assert "[x\\](javascript:y)" in md and "a\\|b" in md and "\\*t\\*" in md
     assert "- \\# x" in md
     assert np.sum([line.startswith("|") for line in md.splitlines()]) == 4

@@ -1303,7 +1303,9 @@ def _ledger(
 # Markdown that a label or a data value could smuggle into report.md: raw HTML
 # (<script>, <img onerror=...>), links and images ([x](javascript:...)),
 # emphasis and code spans.  Escaped, each renders as the character itself.
-_MD_ESCAPE = re.compile(r"([\\`*_\[\]])")
+# A link or an image needs "](", "][" (or "] [") or a definition "]:", so an escaped
+# "]" there is enough; "_" inside a word (mutualaid_analysis) is never emphasis.
+_MD_ESCAPE = re.compile(r"([\\`*]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|\](?=\s?[(\[]|\s*:))")
 _MD_LINE_START = re.compile(r"^(\s*)(#|[-+](?=\s|$))|^(\s*\d+)([.)])(?=\s|$)")
 
 
@@ -1312,7 +1314,8 @@ def _md_text(text: Any) -> str:
 
     ``&``, ``<`` and ``>`` become character references (so no raw HTML gets
     through: Markdown passes raw HTML on to the page), the characters that
-    make links, images, emphasis and code spans are backslash-escaped, line
+    make links and images (a ``]`` before ``(``, ``[`` or ``:``), emphasis
+    and code spans are backslash-escaped, line
     breaks (which could start a new block) become spaces, and a leading
     ``#``, list marker or ``1.`` is escaped so that a paragraph stays a
     paragraph.  Every Markdown renderer shows the result as the original
