@@ -423,3 +423,27 @@ def test_to_markdown_escapes_tables_headings_and_lists():
     assert "[x\\](javascript:y)" in md and "a\\|b" in md and "\\*t\\*" in md
     assert "- \\# x" in md
     assert np.sum([line.startswith("|") for line in md.splitlines()]) == 4
+
+
+@pytest.mark.parametrize("mode", ["exclude", "missing"])
+def test_a_phone_number_in_a_role_column_costs_the_row(tmp_path, mode):
+    frame = sample_frame()
+    frame.loc[8, "arm"] = PHONE  # the arm is text: only the privacy scan objects
+    data, cb = write(tmp_path, frame)
+    s = ma.read_survey(data, codebook=cb, on_invalid=mode)
+    assert s.n_read == s.n_analysed + s.n_excluded == 931
+    assert s.n_excluded == 1
+    row = s.ledger.iloc[8]
+    assert (row["status"], row["reason"]) == ("excluded", "undeclared_personal_data:arm")
+    assert s.data["arm"].notna().all()
+    assert leaks(s, [PHONE]) == []
+
+
+def test_a_role_column_of_phone_numbers_stops_the_reading(tmp_path):
+    frame = sample_frame()
+    frame["arm"] = [f"139{i:08d}" for i in range(len(frame))]
+    data, cb = write(tmp_path, frame)
+    with pytest.raises(SurveyValidationError, match="no on_invalid setting") as info:
+        ma.read_survey(data, codebook=cb, on_invalid="missing")
+    assert {p.column for p in info.value.problem_list} == {"arm"}
+    assert "13900000000" not in str(info.value)

@@ -460,7 +460,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     s = cb.survey
     problems: list[Problem] = []
     checked: list[tuple[_Part, CheckedTable, np.ndarray]] = []
-    id_fatal: list[Problem] = []  # respondent ids that are personal data, as a whole
+    role_fatal: list[Problem] = []  # a role column (the ids, say) that is personal data
     for part in parts:
         line_cache: dict[str, np.ndarray] = {}
 
@@ -488,22 +488,29 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
         ck.problems.extend(_formula_problems(part, ck, cb))
         ck.problems[:0] = part.file_problems
         # The verdict: a column that is personal data is withheld whole; a few
-        # personal cells cost their cell (or row), never the question.
-        ck.blanked_columns |= scan.withheld_columns - {s.id}
+        # personal cells cost their cell (or row), never the question.  A role
+        # column (id, village, arm, wave) can lose neither: its cells cost the row,
+        # and the whole of it stops the reading.
+        roles = {s.id, s.cluster, s.group, s.wave} - {None}
+        ck.blanked_columns |= scan.withheld_columns - roles
+        role_fatal.extend(p for p in scan.problems if p.column in scan.withheld_columns & roles
+                          and p.rule == "undeclared_personal_data")
         for colname, mask in scan.withheld_cells.items():
-            if colname == s.id:
+            if colname in roles:
+                reason = ("personal_id" if colname == s.id
+                          else f"undeclared_personal_data:{colname}")
                 for pos in np.flatnonzero(mask):
-                    ck.bad_rows.setdefault(int(pos), set()).add("personal_id")
+                    ck.bad_rows.setdefault(int(pos), set()).add(reason)
             else:
                 ck.bad_cells[colname] = ck.bad_cells.get(colname, np.zeros(len(mask), bool)) | mask
-        id_fatal.extend(p for p in id_problems if p.line is None)
+        role_fatal.extend(p for p in id_problems if p.line is None)
         checked.append((part, ck, lines))
         problems.extend(ck.problems)
 
     # Columns the analysis cannot do without: fatal in every mode.
     fatal = [p for p in problems if p.rule == "missing_column"
              and p.column in {s.id, s.cluster, s.group} | ({s.wave} if s.wave else set())]
-    fatal += id_fatal
+    fatal += role_fatal
     if fatal:
         # A wrong encoding garbles the header too: say so first.
         fatal[:0] = [p for p in problems if p.rule == "suspect_encoding"]
