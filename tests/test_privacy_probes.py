@@ -273,7 +273,9 @@ def test_a_file_named_after_a_phone_number_is_masked(tmp_path, capsys):
     frame = sample_frame()
     frame.loc[0, "age"] = "200"  # one problem, to see the file name in it
     data, cb = write(tmp_path, frame, name=f"{PHONE}_回访.csv")
+    cb = cb.rename(tmp_path / f"{PHONE}_codebook.toml")
     s = ma.read_survey(data, codebook=cb, on_invalid="exclude")
+    assert s.provenance["codebook"]["file"] == f"{MASKED}_codebook.toml"
     assert s.provenance["files"][0]["file"] == f"{MASKED}_回访.csv"
     assert set(s.ledger["file"]) == {f"{MASKED}_回访.csv"}
     assert leaks(s, [PHONE]) == []

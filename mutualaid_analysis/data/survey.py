@@ -1104,7 +1104,10 @@ def _missing_counts(hits: list[tuple[str, Any, np.ndarray]], excluded: np.ndarra
 def _codebook_info(cb: Codebook) -> dict[str, Any]:
     import hashlib
 
-    info: dict[str, Any] = {"file": Path(cb.source).name if cb.source else None}
+    from .privacy import mask_personal_text
+
+    info: dict[str, Any] = {"file": mask_personal_text(Path(cb.source).name) if cb.source
+                            else None}
     if cb.source and Path(cb.source).is_file():
         info["sha256"] = hashlib.sha256(Path(cb.source).read_bytes()).hexdigest()
     info["variables"] = len(cb.variables)
