@@ -22,6 +22,7 @@ __all__ = [
     "DataFileError",
     "MutualAidError",
     "MutualAidWarning",
+    "PersonalDataError",
     "PrivacyWarning",
     "SurveyValidationError",
     "TextEncodingWarning",
@@ -30,7 +31,17 @@ __all__ = [
 
 
 class MutualAidError(Exception):
-    """Base class of every error this package raises on purpose."""
+    """Base class of every error this package raises on purpose.
+
+    Its text never shows personal data: mobile and resident identity
+    numbers, IP and e-mail addresses in the message (a file named after a
+    respondent's phone number, say) are masked (``138****5678``).
+    """
+
+    def __str__(self) -> str:
+        from .data.privacy import mask_personal_text
+
+        return str(mask_personal_text(super().__str__()))
 
 
 class UsageError(MutualAidError, ValueError):
@@ -73,16 +84,28 @@ class SurveyValidationError(_ProblemsError):
     """
 
     def __init__(self, problems: list[Problem], source: str | None = None,
-                 survey: Any = None) -> None:
+                 survey: Any = None, *, fatal: bool = False) -> None:
         n = len(problems)
         where = f" {source}" if source else ""
         self.survey = survey
+        hint = (
+            "that no on_invalid setting can pass over"
+            if fatal
+            else "(pass on_invalid='exclude' or 'missing' to continue without the "
+            "offending rows or cells)"
+        )
         super().__init__(
             problems,
-            f"The data{where} failed validation with {n} problem{'s' * (n != 1)} "
-            "(pass on_invalid='exclude' or 'missing' to continue without the "
-            "offending rows or cells):",
+            f"The data{where} failed validation with {n} problem{'s' * (n != 1)} {hint}:",
         )
+
+
+class PersonalDataError(MutualAidError, ValueError):
+    """Personal data would be published: a column of names or phone numbers used
+    to group a table or figure (``by``), or respondent ids that are personal data.
+
+    The message names the column and shows masked examples only.
+    """
 
 
 class DataFileError(MutualAidError, ValueError):

@@ -537,7 +537,8 @@ def test_find_personal_data_declared_columns_skipped():
 
 
 def test_name_only_is_a_warning_and_content_raises_it():
-    frame = pd.DataFrame({"姓名": ["张三", "李四"], "phone": [13812345678, 13912345678]})
+    # Header only (the content is codes, not names): a hint.
+    frame = pd.DataFrame({"姓名": ["A01", "A02"], "phone": [13812345678, 13912345678]})
     problems = find_personal_data(frame)
     (name,) = by(problems, "personal_column_name", "姓名")
     assert name.severity == "warning"

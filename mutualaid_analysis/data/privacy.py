@@ -36,6 +36,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
 
@@ -46,15 +47,28 @@ from ..exceptions import UsageError
 from .problems import Problem
 
 __all__ = [
+    "COLUMN_SHARE",
+    "COMPOUND_SURNAMES",
     "CONTENT_KINDS",
     "NAME_KINDS",
+    "SURNAMES",
+    "PersonalDataScan",
+    "PersonalFinding",
+    "check_publishable",
     "email_mask",
     "find_personal_data",
     "ip_mask",
     "is_resident_id",
+    "looks_like_names",
+    "mask_personal_text",
     "mask_value",
     "mobile_mask",
+    "name_mask",
+    "mask_found_names",
+    "mask_personal_strings",
     "personal_column_name",
+    "personal_id_problems",
+    "scan_personal_data",
     "pseudonym_key",
     "pseudonymise",
     "resident_id_check_character",
@@ -571,7 +585,7 @@ def mask_value(value: object, kind: str) -> str:
     ----------
     value : object
         A cell holding a personal value (possibly inside other text).
-    kind : {"resident_id", "phone", "ip", "email"}
+    kind : {"resident_id", "phone", "ip", "email", "name"}
         What the value is.
 
     Returns
@@ -582,7 +596,8 @@ def mask_value(value: object, kind: str) -> str:
         (``138****5678``, country code and separators dropped); IPv4: the
         first two octets (``192.168.*.*``); IPv6: the first group
         (``2001:****``); e-mail: first character and top-level domain
-        (``z***@***.com``).  Anything that cannot be parsed is replaced by
+        (``z***@***.com``); name: the surname's first character
+        (``张**``).  Anything that cannot be parsed is replaced by
         ``"****"`` as a whole, never echoed.
 
     Notes
@@ -591,6 +606,9 @@ def mask_value(value: object, kind: str) -> str:
     hidden.  The forms follow common display practice in Chinese systems.
     """
     text = "" if value is None else str(value)
+    if kind == "name":
+        name = text.strip()
+        return f"{name[:1]}{'*' * max(len(name) - 1, 1)}" if name else "****"
     found = _first_match(text, kind)
     if kind == "ip" and found is None and _is_ipv6(text):
         found = text.strip()
@@ -608,6 +626,89 @@ def mask_value(value: object, kind: str) -> str:
         return f"{found.split(':')[0] or ''}:****"
     local, _, domain = found.partition("@")
     return f"{local[:1]}***@***.{domain.rsplit('.', 1)[-1]}"
+
+
+_MASK_GATE = re.compile(r"[0-9]{7}|@|[0-9]\.[0-9]{1,3}\.[0-9]|:[0-9A-Fa-f]*:|[0-9][ -][0-9]{4}[ -][0-9]")
+_MASK_SUBS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("resident_id", re.compile(_ID_SEARCH)),
+    ("phone", re.compile(rf"(?<![0-9+])(?<![0-9][ -]){_MOBILE_PREFIX}{_MOBILE_CORE}"
+                         r"(?![0-9])(?![ -][0-9])")),
+    ("email", re.compile(_EMAIL_SEARCH)),
+    ("ip", re.compile(_IPV4_SEARCH)),
+)
+
+
+def mask_personal_text(text: object) -> Any:
+    """Mask every personal value that the content scan recognises inside a text.
+
+    Parameters
+    ----------
+    text : object
+        A message, a cell value, a file name.  Anything that is not a string
+        (or an integer, which may be a mobile number stored as a number) is
+        returned unchanged.
+
+    Returns
+    -------
+    str or object
+        The text with each resident identity number (valid check character
+        and birth date), mainland mobile number, e-mail and IP address
+        replaced by its :func:`mask_value` form; other text is kept as it
+        is.  An integer that is a mobile or resident identity number comes
+        back as its masked string.
+
+    Notes
+    -----
+    This is the single place where messages are cleaned: every
+    :class:`~mutualaid_analysis.data.problems.Problem` passes its message,
+    value, respondent and file name through it, so no rule's message (an
+    ``invalid_code`` naming the offending value, a ``duplicate_id`` naming
+    the id) can print a full personal value.  A cheap regular expression
+    gate leaves the usual message (no run of seven digits, no ``@``, no
+    dotted quad, no colon pair) untouched without further work.
+    """
+    if isinstance(text, bool) or text is None:
+        return text
+    if isinstance(text, Integral):
+        digits = str(int(text))
+        masked = mask_personal_text(digits)
+        return text if masked == digits else masked
+    if not isinstance(text, str) or not text:
+        return text
+    probe = unicodedata.normalize("NFKC", text) if re.search(_FULLWIDTH, text) else text
+    if not _MASK_GATE.search(probe) and not _IPV6_TOKEN.search(probe):
+        return text
+    out = probe
+    for kind, pattern in _MASK_SUBS:
+
+        def repl(m: re.Match[str], kind: str = kind) -> str:
+            found = m.group(0)
+            if kind == "resident_id" and not _resident_id_valid(np.array([m.group(1)]))[0]:
+                return found
+            return mask_value(found, kind)
+
+        out = pattern.sub(repl, out)
+    if ":" in out:
+        out = _IPV6_TOKEN.sub(
+            lambda m: mask_value(m.group(0), "ip") if _is_ipv6(m.group(0)) else m.group(0), out
+        )
+    return text if out == probe else out
+
+
+def mask_personal_strings(obj: Any) -> Any:
+    """:func:`mask_personal_text` applied to every string inside dicts and lists.
+
+    For records such as ``provenance.json``, whose file names and
+    configuration paths can hold a phone number; numbers, hashes held as
+    numbers and keys are left alone.
+    """
+    if isinstance(obj, str):
+        return mask_personal_text(obj)
+    if isinstance(obj, dict):
+        return {k: mask_personal_strings(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(mask_personal_strings(v) for v in obj)
+    return obj
 
 
 def _looks_personal(text: str) -> str | None:
@@ -814,6 +915,124 @@ def personal_column_name(name: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------
+# Personal names, by content
+# ---------------------------------------------------------------------------
+
+#: The common single-character surnames: the hundred most frequent of the 2020
+#: census (公安部户政管理研究中心, 《二〇二〇年全国姓名报告》, 2021) and a few
+#: more that are as common in the countryside.
+SURNAMES: frozenset[str] = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩邓冯曹彭曾肖田董潘袁蔡蒋"
+    "余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付傅方邹熊白孟秦邱侯江尹"
+    "薛闫阎段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文施洪牛樊葛"
+)
+#: Common compound surnames (复姓).
+COMPOUND_SURNAMES: frozenset[str] = _words(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 "
+    "独孤 南宫 西门 端木 呼延 百里 东郭 万俟 闻人 澹台 公冶 宗政 濮阳 太史 申屠"
+)
+# Last characters that make a surname-initial word a place, not a person
+# (李家庄, 王家湾, 张村, 刘家营): villages, hamlets and administrative units.
+_PLACE_ENDINGS = frozenset("村庄湾屯镇乡寨坪沟坡岭营堡铺店集桥河园场坝塘岗台口峪洼湖溪街里组队社区县市省家峁圩垸岙浜埠")
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+
+
+def _name_like(text: pd.Series) -> np.ndarray:
+    """Which distinct values have the shape of a Chinese personal name (vectorised)."""
+    v = text.astype("string").str.strip().str.replace(r"[· ]", "", regex=True)
+    n = v.str.len().fillna(0).to_numpy(dtype=np.int64)
+    ok = (n >= 2) & (n <= 4)
+    if not ok.any():
+        return ok
+    ok &= v.str.fullmatch(_CJK_RUN.pattern).fillna(False).to_numpy(dtype=bool)
+    ok &= ~v.str[-1].isin(_PLACE_ENDINGS).to_numpy(dtype=bool)
+    compound = v.str[:2].isin(COMPOUND_SURNAMES).to_numpy(dtype=bool) & (n >= 3)
+    single = v.str[:1].isin(SURNAMES).to_numpy(dtype=bool) & (n <= 3)
+    return ok & (compound | single)
+
+
+def name_mask(series: pd.Series | Sequence[Any] | np.ndarray) -> np.ndarray:
+    """Which elements have the shape of a Chinese personal name.
+
+    Parameters
+    ----------
+    series : pandas.Series or array-like
+        Text; numbers and missing values never match.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One entry per element, in position order.
+
+    Notes
+    -----
+    A value has the shape of a name when, after removing spaces and the
+    middle dot, it is 2-3 Chinese characters starting with one of the
+    common single-character :data:`SURNAMES`, or 3-4 characters starting
+    with one of the :data:`COMPOUND_SURNAMES` (欧阳, 司马, 诸葛, 上官, ...),
+    and does not end in a place word (村, 庄, 湾, 屯, 家, 组, ...: 李家庄,
+    王家湾 and 张村 are villages).  One value alone proves little (高中
+    and 文盲 have the shape); :func:`looks_like_names` judges a column.
+    """
+    return _on_uniques(series, _name_like)
+
+
+def looks_like_names(
+    series: pd.Series | Sequence[Any] | np.ndarray,
+    *,
+    min_share: float = 0.8,
+    min_distinct: int = 2,
+) -> bool:
+    """Whether a column holds personal names (by content), and so must not be published.
+
+    Parameters
+    ----------
+    series : pandas.Series or array-like
+        A column of the data (an interviewer column 调查员, a respondent
+        name column under an unrecognised header...).
+    min_share : float, default 0.8
+        Share of the column's distinct non-missing values that must have the
+        shape of a Chinese name (:func:`name_mask`).
+    min_distinct : int, default 2
+        Fewer distinct values than this are never judged to be names.
+
+    Returns
+    -------
+    bool
+
+    Notes
+    -----
+    The rule is judged on *distinct* values, so a column of five
+    interviewers repeated over 900 rows counts five values.  A column of
+    more than 5000 distinct values (free text) is first judged on 1000
+    evenly spaced ones, and cleared when fewer than ``min_share - 0.2`` of
+    those have the shape of a name.  Numeric
+    columns are never names.  On the word lists of the tests (village names
+    such as 东山村 and 李家庄, answer text such as 比较愿意, 一般, 男, 女,
+    education levels including 高中 and 文盲, arm names 工作坊 and 对照) no
+    column is flagged, while columns of generated names are.
+
+    The report pipeline calls :func:`check_publishable` (which uses this)
+    before grouping a table or a figure by a column.
+    """
+    s = series if isinstance(series, pd.Series) else pd.Series(series)
+    dtype = s.dtype
+    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return False
+    if isinstance(dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    distinct = pd.unique(s.dropna().to_numpy(dtype=object))
+    text = pd.Series([v for v in distinct if isinstance(v, str)], dtype=object)
+    if len(text) < max(int(min_distinct), 1):
+        return False
+    if len(text) > 5000:  # a free-text column: 1000 evenly spaced values decide cheaply
+        probe = text.iloc[np.linspace(0, len(text) - 1, 1000).astype(np.int64)]
+        if _name_like(probe).mean() < float(min_share) - 0.2:
+            return False
+    return bool(_name_like(text).mean() >= float(min_share))
+
+
+# ---------------------------------------------------------------------------
 # Finding personal data in a frame
 # ---------------------------------------------------------------------------
 
@@ -872,6 +1091,13 @@ _IPV4_GATE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 _IPV6_GATE = re.compile(_IPV6_PRE)
 
 
+#: A column whose non-missing cells are personal data in more than this share
+#: is personal data as a whole and is withheld; below it, only the offending
+#: cells are (one phone number typed into a willingness item must not cost
+#: every answer to the question).
+COLUMN_SHARE = 0.5
+
+
 def find_personal_data(
     frame: pd.DataFrame,
     *,
@@ -883,6 +1109,32 @@ def find_personal_data(
     min_share: float = 0.0,
 ) -> list[Problem]:
     """Report personal data in columns the codebook does not mark ``pii = true``.
+
+    The problems of :func:`scan_personal_data` (which see for the
+    parameters, the rules and the verdict per column).
+    """
+    return scan_personal_data(
+        frame,
+        declared=declared,
+        analysed=analysed,
+        file=file,
+        lines=lines,
+        id_column=id_column,
+        min_share=min_share,
+    ).problems
+
+
+def scan_personal_data(
+    frame: pd.DataFrame,
+    *,
+    declared: Iterable[str] = (),
+    analysed: Iterable[str] | None = None,
+    file: str | None = None,
+    lines: np.ndarray | Sequence[int] | Callable[[], np.ndarray] | None = None,
+    id_column: str | None = None,
+    min_share: float = 0.0,
+) -> PersonalDataScan:
+    """Find personal data in columns the codebook does not mark ``pii = true``.
 
     Parameters
     ----------
@@ -912,13 +1164,14 @@ def find_personal_data(
 
     Returns
     -------
-    list of Problem
-        For each column, in frame order: first a ``"personal_column_name"``
-        problem if the header suggests personal data, then one
-        ``"undeclared_personal_data"`` problem per content kind found
-        (resident identity numbers, mobile numbers, IP addresses, e-mail
-        addresses), naming the column, the number of matching cells, the
-        first line and respondent, and a masked example.
+    PersonalDataScan
+        ``.problems``: for each column, in frame order, first a
+        ``"personal_column_name"`` problem if the header suggests personal
+        data, then the ``"undeclared_personal_data"`` problems of each
+        content kind found (resident identity numbers, mobile numbers, IP
+        addresses, e-mail addresses, personal names), each naming the
+        column, the line, the respondent and a masked example.
+        ``.findings``: the verdict per column (:class:`PersonalFinding`).
 
     Raises
     ------
@@ -933,8 +1186,19 @@ def find_personal_data(
     ``"1.2.3.4(广东)"``), and in integer and integer-valued float columns as
     whole values (mobile numbers exported from Excel as numbers).  Resident
     identity numbers stored as floats have lost their last digits, so there
-    only the length and the birth date are checked.  Names and addresses
-    cannot be recognised by content; they are caught by header only.
+    only the length and the birth date are checked.  Chinese personal names
+    are recognised by content too (:func:`looks_like_names`: most distinct
+    values of a text column are a common surname followed by one or two
+    characters); addresses are caught by header only.
+
+    **The verdict.**  In an analysed column, when more than
+    :data:`COLUMN_SHARE` (half) of the non-missing cells are personal data,
+    or the column holds names, the column *is* personal data: one problem
+    per kind says so, and the column is withheld as a whole.  Otherwise
+    only the offending cells are withheld, with one problem per cell (its
+    line, respondent and masked value), so that the loader can exclude
+    the row or blank the cell and keep the question.  In a column that is
+    not analysed, one warning per kind is given.
 
     The severity of a name hint is ``"warning"``, raised to the content
     finding's severity when the content of the same column also matches.
@@ -966,6 +1230,28 @@ def find_personal_data(
     declared_set = set(declared)
     analysed_set = None if analysed is None else set(analysed)
     problems: list[Problem] = []
+    found: dict[str, PersonalFinding] = {}
+
+    def respondent_at(pos: int) -> str | None:
+        if id_column is None:
+            return None
+        rid = frame[id_column].iloc[pos]
+        if pd.isna(rid):
+            return None
+        rid_text = _as_text(pd.Series([rid])).iloc[0]
+        rid_text = str(rid) if pd.isna(rid_text) else str(rid_text)
+        rid_kind = _looks_personal(rid_text)
+        return mask_value(rid_text, rid_kind) if rid_kind else rid_text
+
+    def example_at(series: pd.Series, pos: int, kind: str) -> str:
+        raw = series.iloc[pos]
+        if kind == "name":
+            return mask_value(str(raw), "name")
+        example = mask_value(_as_text(pd.Series([raw])).iloc[0], kind)
+        if example == "****" and kind == "resident_id":
+            digits = f"{float(raw):.0f}"
+            example = f"{digits[:6]}{'*' * 12}"
+        return example
 
     for position, column in enumerate(frame.columns):
         if column in declared_set:
@@ -995,6 +1281,10 @@ def find_personal_data(
                 count = int(hits.sum())
                 if count and count / n_present >= min_share:
                     findings.append((kind, hits, note))
+        if n_present and not numeric and looks_like_names(series):
+            hits = name_mask(series)
+            if hits.sum() / n_present >= min_share:
+                findings.append(("name", hits, ""))
 
         header_kind = personal_column_name(str(column))
         if header_kind is not None:
@@ -1014,43 +1304,298 @@ def find_personal_data(
                     severity=severity if findings else "warning",
                 )
             )
+        if not findings:
+            continue
 
+        union = np.zeros(len(series), dtype=bool)
+        for _, hits, _ in findings:
+            union |= hits
+        n_hits = int(union.sum())
+        whole = any(kind == "name" for kind, _, _ in findings) or n_hits > COLUMN_SHARE * n_present
+        found[str(column)] = PersonalFinding(
+            column=str(column),
+            kinds=tuple(kind for kind, _, _ in findings),
+            cells=union,
+            n_present=n_present,
+            severity=severity,
+            whole_column=whole,
+        )
         for kind, hits, note in findings:
-            first = int(np.flatnonzero(hits)[0])
-            raw = series.iloc[first]
-            example = mask_value(_as_text(pd.Series([raw])).iloc[0], kind)
-            if example == "****" and kind == "resident_id":
-                digits = f"{float(raw):.0f}"
-                example = f"{digits[:6]}{'*' * 12}"
-            line = line_of(first)
-            respondent = None
-            if id_column is not None:
-                rid = frame[id_column].iloc[first]
-                if not pd.isna(rid):
-                    rid_text = _as_text(pd.Series([rid])).iloc[0]
-                    rid_text = str(rid) if pd.isna(rid_text) else str(rid_text)
-                    rid_kind = _looks_personal(rid_text)
-                    respondent = mask_value(rid_text, rid_kind) if rid_kind else rid_text
-            where = f"line {line}" if line is not None else f"data row {first + 1}"
             count = int(hits.sum())
-            problems.append(
-                Problem(
-                    rule="undeclared_personal_data",
-                    message=(
-                        f"{count} of {n_present} non-missing values look like "
-                        f"{_KIND_LABELS[kind]}{note}, first at {where} (e.g. {example}). "
-                        f"Personal data must not reach the analysis: mark the column "
-                        f"`pii = true` in the codebook or drop it from the data."
-                    ),
-                    file=file,
-                    line=line,
-                    respondent=respondent,
-                    column=str(column),
-                    value=example,
-                    severity=severity,
+            if whole or severity == "warning":
+                first = int(np.flatnonzero(hits)[0])
+                example = example_at(series, first, kind)
+                line = line_of(first)
+                where = f"line {line}" if line is not None else f"data row {first + 1}"
+                verdict = (
+                    f" More than half of the column ({n_hits} of {n_present} values) is "
+                    "personal data, so the whole column is withheld from the analysis."
+                    if whole and severity == "error"
+                    else ""
                 )
+                problems.append(
+                    Problem(
+                        rule="undeclared_personal_data",
+                        message=(
+                            f"{count} of {n_present} non-missing values look like "
+                            f"{_KIND_LABELS[kind]}{note}, first at {where} (e.g. {example})."
+                            f"{verdict} Personal data must not reach the analysis: mark the "
+                            f"column `pii = true` in the codebook or drop it from the data."
+                        ),
+                        file=file,
+                        line=line,
+                        respondent=respondent_at(first),
+                        column=str(column),
+                        value=example,
+                        severity=severity,
+                    )
+                )
+                continue
+            # A few cells of an analysed column: the cells are withheld, not the question.
+            for pos in np.flatnonzero(hits):
+                pos = int(pos)
+                example = example_at(series, pos, kind)
+                line = line_of(pos)
+                where = "" if line is not None else f" (data row {pos + 1})"
+                problems.append(
+                    Problem(
+                        rule="undeclared_personal_data",
+                        message=(
+                            f"the value{where} looks like one of the {_KIND_LABELS[kind]}{note} "
+                            f"({example}); {count} of {n_present} non-missing values of the "
+                            "column do. Personal data must not reach the analysis, so this "
+                            "cell is withheld (on_invalid='exclude' excludes the row, "
+                            "'missing' blanks the cell): correct it in the data, or mark the "
+                            "column `pii = true` in the codebook."
+                        ),
+                        file=file,
+                        line=line,
+                        respondent=respondent_at(pos),
+                        column=str(column),
+                        value=example,
+                        severity=severity,
+                    )
+                )
+    return PersonalDataScan(problems=problems, findings=found)
+
+
+@dataclass(frozen=True)
+class PersonalFinding:
+    """Personal data found by content in one column (see :func:`scan_personal_data`).
+
+    Attributes
+    ----------
+    column : str
+    kinds : tuple of str
+        What was found (``"resident_id"``, ``"phone"``, ``"ip"``, ``"email"``,
+        ``"name"``).
+    cells : numpy.ndarray of bool
+        The offending cells, by row position.
+    n_present : int
+        Non-missing cells of the column.
+    severity : {"error", "warning"}
+        Error in an analysed column, warning in a column the loader ignores.
+    whole_column : bool
+        The verdict: True when the column *is* personal data (more than
+        :data:`COLUMN_SHARE` of its non-missing cells match, or it holds
+        names), so the whole column is withheld; False when only the
+        offending cells are.
+    """
+
+    column: str
+    kinds: tuple[str, ...]
+    cells: np.ndarray
+    n_present: int
+    severity: str
+    whole_column: bool
+
+
+@dataclass
+class PersonalDataScan:
+    """What :func:`scan_personal_data` found: the problems and the verdict per column."""
+
+    problems: list[Problem]
+    findings: dict[str, PersonalFinding]
+
+    @property
+    def withheld_columns(self) -> set[str]:
+        """Analysed columns that are personal data as a whole."""
+        return {c for c, f in self.findings.items() if f.severity == "error" and f.whole_column}
+
+    @property
+    def withheld_cells(self) -> dict[str, np.ndarray]:
+        """Analysed columns with a few personal cells: column -> offending cells."""
+        return {
+            c: f.cells
+            for c, f in self.findings.items()
+            if f.severity == "error" and not f.whole_column
+        }
+
+
+def personal_id_problems(scan: PersonalDataScan, id_column: str) -> list[Problem]:
+    """Turn the scan's findings about the respondent id column into ``personal_id`` problems.
+
+    Parameters
+    ----------
+    scan : PersonalDataScan
+        The scan of a file (modified: its problems about ``id_column`` are
+        replaced).
+    id_column : str
+        The respondent id column.
+
+    Returns
+    -------
+    list of Problem
+        The ``personal_id`` problems (also now in ``scan.problems``): one
+        for the whole column when most ids are personal data -- the loader
+        treats it as fatal, since neither blanking nor excluding the ids
+        leaves anything to analyse -- or one per offending id otherwise
+        (that row is excluded in every ``on_invalid`` mode).  Both tell the
+        user to set ``pseudonymise_id = true`` or to give non-personal ids.
+    """
+    from dataclasses import replace
+
+    finding = scan.findings.get(id_column)
+    if finding is None or finding.severity != "error":
+        return []
+    out: list[Problem] = []
+    kept: list[Problem] = []
+    labels = " / ".join(_KIND_LABELS[k] for k in finding.kinds)
+    fix = (
+        "Respondent ids must not be personal data: set `pseudonymise_id = true` in [survey] "
+        "of the codebook (the ids are then replaced by keyed pseudonyms that still link the "
+        "waves), or give ids that do not identify people."
+    )
+    whole_done = False
+    for p in scan.problems:
+        if p.column != id_column or p.rule != "undeclared_personal_data":
+            kept.append(p)
+            continue
+        if finding.whole_column:
+            if whole_done:
+                continue
+            whole_done = True
+            n_hits = int(finding.cells.sum())
+            message = (
+                f"{n_hits} of {finding.n_present} respondent ids look like {labels} "
+                f"(e.g. {p.value}); they can be neither blanked nor excluded without losing "
+                f"the rows. {fix}"
             )
-    return problems
+            new = replace(p, rule="personal_id", message=message, line=None, respondent=None)
+        else:
+            message = f"the respondent id looks like one of the {labels} ({p.value}), so the row is excluded. {fix}"
+            new = replace(p, rule="personal_id", message=message)
+        kept.append(new)
+        out.append(new)
+    scan.problems = kept
+    return out
+
+
+def mask_found_names(problems: list[Problem], frame: pd.DataFrame,
+                     scan: PersonalDataScan) -> list[Problem]:
+    """Mask, in other rules' problems, the names that the scan found in name columns.
+
+    Phone numbers, resident ids and addresses are masked in every problem by
+    :func:`mask_personal_text`; a name has no shape of its own, so the
+    names of the columns the scan judged to be names are replaced by their
+    masked form wherever a problem quotes them.
+    """
+    from dataclasses import replace
+
+    names: dict[str, str] = {}
+    for column, finding in scan.findings.items():
+        if "name" in finding.kinds and column in frame.columns:
+            for value in pd.unique(frame[column][finding.cells].astype(str)):
+                names[str(value)] = mask_value(str(value), "name")
+    if not names:
+        return problems
+    pattern = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
+    out = []
+    for p in problems:
+        message = pattern.sub(lambda m: names[m.group(0)], p.message)
+        value = p.value
+        if isinstance(value, str):
+            value = pattern.sub(lambda m: names[m.group(0)], value)
+        respondent = p.respondent
+        if isinstance(respondent, str):
+            respondent = pattern.sub(lambda m: names[m.group(0)], respondent)
+        if (message, value, respondent) != (p.message, p.value, p.respondent):
+            p = replace(p, message=message, value=value, respondent=respondent)
+        out.append(p)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Publishing a column
+# ---------------------------------------------------------------------------
+
+
+def check_publishable(survey: Any, column: str, *, role: str = "by") -> None:
+    """Refuse to publish a column that holds personal data (as a grouping column, say).
+
+    Parameters
+    ----------
+    survey : Survey or pandas.DataFrame
+        The survey (its codebook and problems are consulted too) or a bare
+        table.
+    column : str
+        The column to be published: ``by`` of the report, a figure's
+        facets, a table's identifying column.
+    role : str, default "by"
+        What the column is used as, for the message.
+
+    Raises
+    ------
+    PersonalDataError
+        If the column is marked ``pii = true``, was found to hold personal
+        data when the survey was read (withheld as a whole), has a header
+        that names personal data (姓名, phone, ...), or holds personal
+        names (:func:`looks_like_names`), mobile or resident identity
+        numbers, IP or e-mail addresses.  The message names the column and
+        shows a masked example only.
+
+    Notes
+    -----
+    ``mutualaid run`` calls this on ``analysis.by`` before any table is
+    computed: a column of interviewer names (调查员) under a header that
+    is not recognised would otherwise become the groups of every table
+    and the legend of every figure.
+    """
+    from ..exceptions import PersonalDataError
+
+    frame = survey if isinstance(survey, pd.DataFrame) else getattr(survey, "data", None)
+    codebook = getattr(survey, "codebook", None)
+    reason: str | None = None
+    if codebook is not None and column in getattr(codebook, "pii_columns", ()):
+        reason = "it is marked pii = true in the codebook"
+    problems = getattr(survey, "problem_list", None) or []
+    if reason is None:
+        for p in problems:
+            if p.column == column and p.rule == "undeclared_personal_data" and p.severity == "error":
+                reason = f"it holds personal data (e.g. {p.value}) and was withheld when read"
+                break
+    if reason is None:
+        kind = personal_column_name(str(column))
+        if kind is not None:
+            reason = f"its name suggests {_KIND_LABELS[kind]}"
+    if reason is None and frame is not None and column in frame.columns:
+        series = frame[column]
+        if looks_like_names(series):
+            first = series[name_mask(series)].iloc[0]
+            reason = f"it holds {_KIND_LABELS['name']} (e.g. {mask_value(first, 'name')})"
+        else:
+            found = scan_personal_data(frame[[column]]).findings.get(str(column))
+            if found is not None:
+                first = frame[column].iloc[int(np.flatnonzero(found.cells)[0])]
+                kind = found.kinds[0]
+                example = mask_value(_as_text(pd.Series([first])).iloc[0], kind)
+                reason = f"it holds {_KIND_LABELS[kind]} (e.g. {example})"
+    if reason is not None:
+        raise PersonalDataError(
+            f"column {column!r} cannot be used as `{role}`: {reason}, and every table and "
+            "figure grouped by it would publish personal data. Use a column that does not "
+            "identify people (village, arm, an interviewer code), or leave it out."
+        )
 
 
 # ---------------------------------------------------------------------------

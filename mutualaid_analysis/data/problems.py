@@ -46,6 +46,13 @@ class Problem:
     severity : {"error", "warning"}
         Errors make ``read_survey(on_invalid="raise")`` fail; warnings are
         reported but never block the analysis.
+
+    Notes
+    -----
+    Personal data never reaches a problem: on creation, the message, the
+    value, the respondent and the file name pass through
+    :func:`~mutualaid_analysis.data.privacy.mask_personal_text`, so a
+    mobile number quoted by any rule's message is shown as ``138****5678``.
     """
 
     rule: str
@@ -57,6 +64,15 @@ class Problem:
     value: Any = None
     severity: Severity = "error"
     key: str | None = None
+
+    def __post_init__(self) -> None:
+        from .privacy import mask_personal_text
+
+        for name in ("message", "value", "respondent", "file"):
+            value = getattr(self, name)
+            masked = mask_personal_text(value)
+            if masked is not value:
+                object.__setattr__(self, name, masked)
 
     def __str__(self) -> str:
         where = []

@@ -367,6 +367,7 @@ def read_survey(
     ...                         codebook="data/sample/codebook.toml")  # doctest: +SKIP
     >>> survey.ledger["status"].value_counts()  # doctest: +SKIP
     """
+    from . import privacy
     from .readers import read_raw
 
     _check_on_invalid(on_invalid)
@@ -384,14 +385,16 @@ def read_survey(
                 warnings.warn(str(w.message), w.category, stacklevel=2)
             else:  # pragma: no cover - pass other warnings on as they were
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        file_problems = _label_checks(raw.meta, cb, raw.path.name)
+        # A file name can itself be personal (13812345678_张三.csv): masked everywhere.
+        name = privacy.mask_personal_text(raw.path.name)
+        file_problems = _label_checks(raw.meta, cb, name)
         if raw.encoding_warning:
             file_problems.insert(0, Problem("suspect_encoding", raw.encoding_warning.replace(
-                str(p), raw.path.name), file=raw.path.name, value=raw.encoding,
+                str(p), name), file=name, value=raw.encoding,
                 severity="warning"))
         info = {
-            "file": raw.path.name,
-            "path": str(p),
+            "file": name,
+            "path": privacy.mask_personal_text(str(p)),
             "sha256": raw.sha256,
             "format": raw.format,
             "encoding": raw.encoding,
@@ -401,7 +404,7 @@ def read_survey(
         }
         if wave is not None:
             info["wave"] = wave
-        parts.append(_Part(raw.frame, raw.path.name, raw.lines, raw.ragged_rows,
+        parts.append(_Part(raw.frame, name, raw.lines, raw.ragged_rows,
                            raw.n_columns, wave, info, sheet=raw.sheet,
                            formulas=list(raw.formulas_without_value),
                            file_problems=file_problems))
@@ -458,6 +461,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     problems: list[Problem] = []
     checked: list[tuple[_Part, CheckedTable, np.ndarray]] = []
     levels = data_levels([pt.frame for pt in parts], cb)  # one 0/1 coding for every file
+    role_fatal: list[Problem] = []  # a role column (the ids, say) that is personal data
     for part in parts:
         line_cache: dict[str, np.ndarray] = {}
 
@@ -466,34 +470,52 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
                 cache["l"] = np.asarray(part.lines())
             return cache["l"]
 
-        # Undeclared personal data: looked for in the raw values, before typing.
-        pii_problems = privacy.find_personal_data(
+        # Undeclared personal data: looked for in the raw values, before typing.  Ids that
+        # are pseudonymised never leave the loader, so they are not personal data here.
+        scan = privacy.scan_personal_data(
             part.frame,
-            declared=cb.pii_columns,
+            declared=[*cb.pii_columns, *([s.id] if s.pseudonymise_id else [])],
             analysed=[c for c in cb.analysis_columns if c in part.frame.columns],
             file=part.file,
             lines=lines,
             id_column=s.id if s.id in part.frame.columns else None,
         )
+        id_problems = privacy.personal_id_problems(scan, s.id)
         ck = check_table(part.frame, cb, file=part.file, lines=lines, ragged_rows=part.ragged,
                          n_header_fields=part.n_columns, wave=part.wave, levels=levels)
-        ck.problems.extend(pii_problems)
+        ck.problems = privacy.mask_found_names(ck.problems, part.frame, scan)
+        ck.problems.extend(scan.problems)
         ck.problems.extend(_wave_file_checks(part, ck, cb, lines))
         ck.problems.extend(_formula_problems(part, ck, cb))
         ck.problems[:0] = part.file_problems
-        for p in pii_problems:
-            if p.severity == "error" and p.column:
-                ck.blanked_columns.add(p.column)
+        # The verdict: a column that is personal data is withheld whole; a few
+        # personal cells cost their cell (or row), never the question.  A role
+        # column (id, village, arm, wave) can lose neither: its cells cost the row,
+        # and the whole of it stops the reading.
+        roles = {s.id, s.cluster, s.group, s.wave} - {None}
+        ck.blanked_columns |= scan.withheld_columns - roles
+        role_fatal.extend(p for p in scan.problems if p.column in scan.withheld_columns & roles
+                          and p.rule == "undeclared_personal_data")
+        for colname, mask in scan.withheld_cells.items():
+            if colname in roles:
+                reason = ("personal_id" if colname == s.id
+                          else f"undeclared_personal_data:{colname}")
+                for pos in np.flatnonzero(mask):
+                    ck.bad_rows.setdefault(int(pos), set()).add(reason)
+            else:
+                ck.bad_cells[colname] = ck.bad_cells.get(colname, np.zeros(len(mask), bool)) | mask
+        role_fatal.extend(p for p in id_problems if p.line is None)
         checked.append((part, ck, lines))
         problems.extend(ck.problems)
 
     # Columns the analysis cannot do without: fatal in every mode.
     fatal = [p for p in problems if p.rule == "missing_column"
              and p.column in {s.id, s.cluster, s.group} | ({s.wave} if s.wave else set())]
+    fatal += role_fatal
     if fatal:
         # A wrong encoding garbles the header too: say so first.
         fatal[:0] = [p for p in problems if p.rule == "suspect_encoding"]
-        raise SurveyValidationError(fatal, source=", ".join(pt.file for pt in parts))
+        raise SurveyValidationError(fatal, source=", ".join(pt.file for pt in parts), fatal=True)
 
     # Combine the files; positions are global from here on.
     frames, files, line_arrays = [], [], []
@@ -560,8 +582,9 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     for colname in blanked:
         if colname in data:
             data[colname] = pd.Series(pd.NA, index=data.index, dtype=data[colname].dtype)
-        blanked_msg = (f"column {colname!r} holds undeclared personal data and was blanked; "
-                       "mark it pii = true in the codebook")
+        blanked_msg = (f"column {colname!r} is personal data (more than half of its values, "
+                       "or names) and was withheld as a whole; mark it pii = true in the "
+                       "codebook")
         problems.append(Problem("personal_data_blanked", blanked_msg, column=colname,
                                 severity="warning"))
 
@@ -577,6 +600,9 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
                    if s.wave and s.wave in data else np.full(len(data), None, dtype=object))
     ids = (data[s.id].to_numpy(dtype=object, na_value=None) if s.id in data
            else np.full(len(data), None, dtype=object))
+    for pos, rules in bad_rows.items():  # an id that is personal data is masked here too
+        if "personal_id" in rules:
+            ids[pos] = privacy.mask_personal_text(str(ids[pos]))
     ledger = pd.DataFrame({
         "file": file_col,
         "line": all_lines() if len(data) else np.array([], dtype=np.int64),
@@ -590,7 +616,10 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     ledger["panel"] = _panel_status(ledger, cb, id_codes)
 
     analysed = data.loc[~excluded].reset_index(drop=True)
-    analysed = analysed[[c for c in cb.analysis_columns if c in analysed.columns]]
+    # A pseudonymised id stays, even when marked pii = true: it is no longer the raw id.
+    keep = [c for c, v in cb.variables.items()
+            if not v.pii or (c == s.id and s.pseudonymise_id)]
+    analysed = analysed[[c for c in keep if c in analysed.columns]]
     missing_counts = _missing_counts(hits, excluded, data, cb)
 
     provenance = {
@@ -1077,7 +1106,10 @@ def _missing_counts(hits: list[tuple[str, Any, np.ndarray]], excluded: np.ndarra
 def _codebook_info(cb: Codebook) -> dict[str, Any]:
     import hashlib
 
-    info: dict[str, Any] = {"file": Path(cb.source).name if cb.source else None}
+    from .privacy import mask_personal_text
+
+    info: dict[str, Any] = {"file": mask_personal_text(Path(cb.source).name) if cb.source
+                            else None}
     if cb.source and Path(cb.source).is_file():
         info["sha256"] = hashlib.sha256(Path(cb.source).read_bytes()).hexdigest()
     info["variables"] = len(cb.variables)

@@ -10,7 +10,9 @@ methods, written from what actually ran; the data ledger.
 
 The HTML needs nothing but itself: styles are inline, figures are embedded
 as base64 ``data:`` URIs, there is no script and no external link.  Every
-piece of text is HTML-escaped.  Nothing time-dependent is written, so two
+piece of text is HTML-escaped, and in the Markdown every piece of text is
+escaped for Markdown (no raw HTML, link or emphasis from a label or a data
+value gets through).  Nothing time-dependent is written, so two
 runs of one configuration give the same bytes (the run time is only in
 ``provenance.json``).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -1297,8 +1300,39 @@ def _ledger(
 
 
 # --------------------------------------------------------------------------- rendering
+# Markdown that a label or a data value could smuggle into report.md: raw HTML
+# (<script>, <img onerror=...>), links and images ([x](javascript:...)),
+# emphasis and code spans.  Escaped, each renders as the character itself.
+# A link or an image needs "](", "][" (or "] [") or a definition "]:", so an escaped
+# "]" there is enough; "_" inside a word (mutualaid_analysis) is never emphasis.
+_MD_ESCAPE = re.compile(r"([\\`*]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|\](?=\s?[(\[]|\s*:))")
+_MD_LINE_START = re.compile(r"^(\s*)(#|[-+](?=\s|$))|^(\s*\d+)([.)])(?=\s|$)")
+
+
+def _md_text(text: Any) -> str:
+    """Text (labels, village names, data and codebook text) made inert for Markdown.
+
+    ``&``, ``<`` and ``>`` become character references (so no raw HTML gets
+    through: Markdown passes raw HTML on to the page), the characters that
+    make links and images (a ``]`` before ``(``, ``[`` or ``:``), emphasis
+    and code spans are backslash-escaped, line
+    breaks (which could start a new block) become spaces, and a leading
+    ``#``, list marker or ``1.`` is escaped so that a paragraph stays a
+    paragraph.  Every Markdown renderer shows the result as the original
+    characters.
+    """
+    out = " ".join(str(text).splitlines())
+    out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = _MD_ESCAPE.sub(r"\\\1", out)
+    return _MD_LINE_START.sub(
+        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\{m.group(4)}",
+        out,
+        count=1,
+    )
+
+
 def _md_cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return _md_text(text).replace("|", "\\|")
 
 
 def to_markdown(blocks: Sequence[Block], figure_ext: str = "png") -> str:
@@ -1307,17 +1341,19 @@ def to_markdown(blocks: Sequence[Block], figure_ext: str = "png") -> str:
     lang_csv = "tables/{}.csv"
     for b in blocks:
         if b.kind.startswith("h"):
-            out.append("#" * int(b.kind[1]) + " " + b.text)
+            out.append("#" * int(b.kind[1]) + " " + _md_text(b.text))
         elif b.kind == "p":
-            out.append(b.text)
+            out.append(_md_text(b.text))
         elif b.kind == "list":
-            out.append("\n".join(f"- {item}" for item in b.items))
+            out.append("\n".join(f"- {_md_text(item)}" for item in b.items))
         elif b.kind == "figure":
-            out.append(f"![{b.text}](figures/{b.name}.{figure_ext})\n\n*{b.text}*")
+            text = _md_text(b.text)
+            out.append(f"![{text}](figures/{b.name}.{figure_ext})\n\n*{text}*")
         elif b.kind == "table" and b.frame is not None:
             cols = list(b.frame.columns)
             lines = [
-                f"**{b.text}** ([{lang_csv.format(b.name)}]({lang_csv.format(b.name)}))",
+                f"**{_md_text(b.text)}** "
+                f"([{_md_text(lang_csv.format(b.name))}]({lang_csv.format(b.name)}))",
                 "",
                 "| " + " | ".join(_md_cell(c) for c in cols) + " |",
                 "|" + "|".join("---" for _ in cols) + "|",

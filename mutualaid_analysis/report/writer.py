@@ -223,11 +223,13 @@ def build_provenance(
     config: Config, result: PipelineResult, version: str, folder: Path
 ) -> dict[str, Any]:
     """What went in and came out: hashes, versions, the configuration as run, seed, time."""
+    from ..data.privacy import mask_personal_strings, mask_personal_text
+
     inputs = []
     for wave, path in config.data_paths.items():
         entry = {
             "role": "data",
-            "file": path.name,
+            "file": mask_personal_text(path.name),
             "sha256": sha256_file(path),
             "bytes": path.stat().st_size,
         }
@@ -241,7 +243,7 @@ def build_provenance(
         inputs.append(
             {
                 "role": role,
-                "file": path.name,
+                "file": mask_personal_text(path.name),
                 "sha256": sha256_file(path),
                 "bytes": path.stat().st_size,
             }
@@ -266,8 +268,8 @@ def build_provenance(
         "platform": platform.platform(),
         "dependencies": {d: _version(d) for d in DEPENDENCIES},
         "cjk_font": cjk,
-        "config": config.as_dict(),
-        "config_file": config.source.name if config.source else None,
+        "config": mask_personal_strings(config.as_dict()),
+        "config_file": mask_personal_text(config.source.name) if config.source else None,
         "bundled_sample": config.is_sample,
         "seed": config.inference.seed,
         "inputs": inputs,
