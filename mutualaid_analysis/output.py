@@ -274,7 +274,9 @@ class AtomicFolder:
                 folder.mkdir()
                 self._created.append(folder)
             clear_stale(self.dest)
-            self.path = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}.tmp-", dir=self.dest.parent))
+            self.path = Path(
+                tempfile.mkdtemp(prefix=f".{self.dest.name}.tmp-", dir=self.dest.parent)
+            )
             self.path.chmod(0o777 & ~umask())  # mkdtemp makes it private; the output is not
             (self.path / MARKER).write_text(_marker_text(), encoding="utf-8")
         except OSError as exc:
