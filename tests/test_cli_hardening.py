@@ -346,12 +346,19 @@ def test_out_dotdot_with_force_is_refused_without_a_crash(study, monkeypatch, ca
 
 
 def test_out_holding_the_current_folder_is_refused(study, tmp_path, monkeypatch, capsys):
-    (tmp_path / "report" / "inside").mkdir(parents=True)
-    monkeypatch.chdir(tmp_path / "report" / "inside")
+    # `cd report/figures; mutualaid run --out .. --force`: the report is ours to replace,
+    # but it holds the current folder (this used to crash and leave '....old-*' folders)
+    report = tmp_path / "report"
+    (report / "figures").mkdir(parents=True)
+    (report / "provenance.json").write_text('{"generator": "mutualaid_analysis"}', "utf-8")
+    monkeypatch.chdir(report / "figures")
     code = main(["run", str(study / "analysis.toml"), "--out", "..", "--force", "--quiet"])
-    assert code == 2
-    assert "holds the current or home folder" in capsys.readouterr().err
-    assert (tmp_path / "report" / "inside").is_dir()
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"refusing to replace {report}: it holds the current or home folder" in err
+    assert (report / "figures").is_dir() and (report / "provenance.json").is_file()
+    left = [p for p in tmp_path.rglob("*") if ".old-" in p.name or ".tmp-" in p.name]
+    assert left == []
 
 
 @pytest.mark.parametrize("where", ["proc", "file_parent", "unwritable"])
