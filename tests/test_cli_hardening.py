@@ -106,6 +106,19 @@ def test_analysis_that_cannot_run_exits_1_naming_it_and_what_to_change(study, tm
     assert _leftovers(tmp_path) == []
 
 
+def test_ids_that_lost_leading_zeros_in_one_wave_exit_1_saying_so(study, tmp_path, capsys):
+    frame = _sample_frame(study)
+    ids = "0" + frame["resp_id"].str[1:3] + frame["resp_id"].str[4:]  # V01-001 -> 001001
+    frame["resp_id"] = ids.where(frame["wave"] == "pre", ids.str.lstrip("0"))
+    cfg = _variant(study, "lost_zeros", frame)
+    code = main(["run", str(cfg), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1, err  # was 2, "Cluster-robust inference needs at least 2 clusters"
+    assert "the analysis 'effects' (workshop effects) cannot be run on these data" in err
+    assert "no respondent id (column 'resp_id') appears in more than one wave" in err
+    assert "leading zeros" in err and "Traceback" not in err
+
+
 def test_survey_in_which_no_answer_carries_a_missing_code_runs(study, tmp_path, capsys):
     frame = _sample_frame(study).replace({"98": "3", "99": "3"})
     cfg = _variant(study, "no_missing", frame)

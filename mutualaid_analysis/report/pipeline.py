@@ -136,9 +136,29 @@ ANALYSES: dict[str, tuple[str, str]] = {
 }
 
 
+def panel_hint(survey: Survey) -> str | None:
+    """Advice when no respondent id appears in two waves (the panel cannot be matched)."""
+    cb = survey.codebook
+    wcol, idcol = cb.survey.wave, cb.survey.id
+    data = survey.data
+    if not wcol or len(survey.waves) < 2 or wcol not in data.columns or idcol not in data.columns:
+        return None
+    ids = [set(g[idcol].astype(str)) for _, g in data.groupby(wcol, observed=True, sort=False)]
+    if len(ids) < 2 or set.intersection(*ids):
+        return None
+    return (
+        f"no respondent id (column {idcol!r}) appears in more than one wave, so the panel "
+        "cannot be matched. Check that each wave writes the ids the same way (ids that lost "
+        "their leading zeros in one file, 0101001 against 101001: keep them as text)."
+    )
+
+
 @contextlib.contextmanager
 def analysis_step(
-    name: str, n_villages: int | None = None, cluster: str | None = None
+    name: str,
+    n_villages: int | None = None,
+    cluster: str | None = None,
+    hint: str | None = None,
 ) -> Iterator[None]:
     """Run one analysis of the pipeline; turn its data errors into an :class:`AnalysisError`.
 
@@ -149,8 +169,10 @@ def analysis_step(
     the cause and what to change.  Anything else (``KeyError``,
     ``TypeError``...) is a bug: it is re-raised as it is, with a note naming
     the analysis (``exc.mutualaid_analysis``), never dressed up as a data problem.
+    ``hint`` replaces the analysis's usual advice when the data show the cause.
     """
-    what, hint = ANALYSES.get(name, ("", None))
+    what, usual = ANALYSES.get(name, ("", None))
+    hint = hint or usual
     try:
         yield
     except AnalysisError:
@@ -549,8 +571,18 @@ def run_pipeline(
     with analysis_step("settings"):
         s = resolve_settings(config, survey)
 
+    unmatched = panel_hint(survey) if s["evaluation"] else None
+    evaluation_steps = {
+        "attrition",
+        "baseline_equivalence",
+        "effects",
+        "circle_expansion",
+        "reliable_change",
+    }
+
     def step(name: str) -> contextlib.AbstractContextManager[None]:
-        return analysis_step(name, s["n_villages"], cb.survey.cluster)
+        hint = unmatched if name in evaluation_steps else None
+        return analysis_step(name, s["n_villages"], cb.survey.cluster, hint)
 
     results: dict[str, Any] = {}
     raw: dict[str, pd.DataFrame] = {}
