@@ -33,7 +33,16 @@ import pandas as pd
 
 from .exceptions import UsageError
 
-__all__ = ["FORMULA_PREFIXES", "MARKER", "AtomicFolder", "escape_formulas", "write_csv"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "MARKER",
+    "AtomicFolder",
+    "clear_stale",
+    "csv_text",
+    "escape_formulas",
+    "write_bytes_atomic",
+    "write_csv",
+]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

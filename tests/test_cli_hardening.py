@@ -495,3 +495,38 @@ def test_simulate_output_folder_uses_the_same_writer(tmp_path, capsys):
     (tmp_path / "f").write_text("x", encoding="utf-8")
     assert main(["simulate", "--out", str(tmp_path / "f" / "sim")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_a_file_system_refusal_while_writing_is_one_message(study, tmp_path, capsys, monkeypatch):
+    import mutualaid_analysis.report.writer as writer
+
+    def full(folder, *args, **kwargs):
+        raise OSError(28, "No space left on device", str(folder / "report.html"))
+
+    monkeypatch.setattr(writer, "_write_contents", full)
+    out = tmp_path / "out"
+    code = main(["run", str(study / "analysis.toml"), "--out", str(out), "--quiet", "--debug"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "report.html: No space left on device" in err
+    assert "Traceback" in err  # --debug after the command's name is accepted too
+    assert not out.exists() and _leftovers(tmp_path) == []
+    code = main(["run", str(study / "analysis.toml"), "--out", str(out), "--quiet"])
+    assert code == 2 and "Traceback" not in capsys.readouterr().err
+
+
+def test_drafted_codebook_is_readable_as_the_umask_allows(study, tmp_path, capsys):
+    import pyreadstat
+
+    frame = _sample_frame(study)[["resp_id", "village", "wave", "age", "sex"]]
+    frame = frame.astype({"village": int, "age": int, "sex": int})
+    sav = tmp_path / "survey.sav"
+    pyreadstat.write_sav(frame, str(sav))
+    out = tmp_path / "codebook.toml"
+    old = os.umask(0o002)
+    try:
+        code = main(["draft-codebook", str(sav), "--out", str(out)])
+    finally:
+        os.umask(old)
+    assert code == 0, capsys.readouterr().err
+    assert out.stat().st_mode & 0o777 == 0o664  # was 0600 (a private temporary file)
