@@ -34,6 +34,7 @@ from .evaluation import (
     score_scale,
 )
 from .exceptions import (
+    AnalysisError,
     CodebookError,
     ConvergenceError,
     ConvergenceWarning,
@@ -67,6 +68,7 @@ from .sample import load_sample, sample_truth
 from .simulate import Simulation, simulate_survey, write_simulation
 
 __all__ = [
+    "AnalysisError",
     "AttritionResult",
     "BoundaryWarning",
     "Codebook",

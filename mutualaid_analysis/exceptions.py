@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data.problems import Problem
 
 __all__ = [
+    "AnalysisError",
     "CodebookError",
     "ConvergenceError",
     "ConvergenceWarning",
@@ -118,6 +119,39 @@ class ConvergenceError(MutualAidError, RuntimeError):
     Pass ``allow_nonconvergence=True`` to get the last iterate anyway (marked
     ``converged=False``, with a :class:`ConvergenceWarning`).
     """
+
+
+class AnalysisError(MutualAidError, ValueError):
+    """An analysis of a whole run (``mutualaid run``) cannot be run on these data.
+
+    Raised by :func:`~mutualaid_analysis.report.pipeline.run_pipeline` in
+    place of the analysis's own :class:`UsageError`, :class:`ConvergenceError`
+    or ``ValueError`` (kept as ``__cause__`` and :attr:`cause`), so that the
+    message names the analysis that failed, the cause in the data and what to
+    change.  The command line exits with code 1.
+
+    Attributes
+    ----------
+    analysis : str
+        The analysis (``"gradient"``, ``"ordinal"``, ``"effects"``, ...).
+    cause : BaseException
+        The error the analysis raised.
+    hint : str or None
+        What to change in the data, codebook or configuration.
+    """
+
+    def __init__(
+        self, analysis: str, cause: BaseException, hint: str | None = None, what: str = ""
+    ) -> None:
+        self.analysis = analysis
+        self.cause = cause
+        self.hint = hint
+        name = f"{analysis!r} ({what})" if what else repr(analysis)
+        text = " ".join(str(cause).split()) or type(cause).__name__
+        message = f"the analysis {name} cannot be run on these data: {text}"
+        if hint:
+            message += f"\n  What to change: {hint}"
+        super().__init__(message)
 
 
 class MutualAidWarning(UserWarning):

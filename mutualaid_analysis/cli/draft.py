@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -64,6 +62,7 @@ def _list_arg(text: str | None) -> list[str | int] | None:
 def run(args: argparse.Namespace) -> int:
     """Draft the codebook, write it whole, print the guesses; return the exit code."""
     from ..data.draft import CodebookDraftWarning, draft_codebook
+    from ..output import write_bytes_atomic
 
     if not Path(args.file).is_file():
         raise FileNotFoundError(f"{args.file}: no such file.")
@@ -95,15 +94,8 @@ def run(args: argparse.Namespace) -> int:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     text = codebook.to_toml()
     out.parent.mkdir(parents=True, exist_ok=True)
-    # Written whole or not at all: a temporary file in the same folder, then renamed.
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Written whole or not at all (a temporary file renamed), readable as the umask allows.
+    write_bytes_atomic(out, text.encode("utf-8"))
     n = len(codebook)
     print(f"Wrote {out} ({n} variable{'s' * (n != 1)}); check it before use.")
     return 0

@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from ..report.config import default_config, load_config
     from ..report.writer import write_report
 
-    config = load_config(args.config) if args.config else default_config()
+    # Every problem of the file and of the names it uses at once, before anything runs.
+    config = load_config(args.config, check_codebook=True) if args.config else default_config()
     if args.lang:
         config = replace(config, report=replace(config.report, lang=args.lang))
     if not args.quiet and not args.config:

@@ -3,10 +3,39 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from ..data.problems import format_problems
+
+
+def _limit(text: str) -> int:
+    """``--limit``: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (all) or more, got {value}")
+    return value
+
+
+def _check_output_file(option: str, path: str) -> None:
+    """Refuse an output file that exists or whose folder does not exist, before reading."""
+    from ..exceptions import UsageError
+
+    p = Path(path)
+    if p.exists():
+        raise FileExistsError(f"{option} {path} exists; not overwriting it.")
+    folder = p.parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"{option} {path}: the folder {folder} does not exist; create it first "
+            "or name a file in an existing folder."
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: cannot write in the folder {folder}.")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sheet", help="Excel sheet (default: the first)")
     p.add_argument("--ledger", metavar="CSV", help="also write the ledger to this CSV file")
     p.add_argument("--problems", metavar="CSV", help="also write all problems to this CSV file")
-    p.add_argument("--limit", type=int, default=50,
+    p.add_argument("--limit", type=_limit, default=50,
                    help="print at most this many problems (default 50; 0 for all)")
     p.set_defaults(func=run)
 
@@ -36,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..data.survey import read_survey
     from ..exceptions import UsageError
+    from ..output import write_csv
 
     if args.data and not args.codebook:
         raise UsageError("--codebook is required when a data file is given.")
@@ -53,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"{path}: no such file.")
         data = args.data[0] if len(args.data) == 1 else list(args.data)
         codebook = args.codebook
-    for out in (args.ledger, args.problems):
-        if out and Path(out).exists():
-            raise FileExistsError(f"{out} exists; not overwriting it.")
+    for option, out in (("--ledger", args.ledger), ("--problems", args.problems)):
+        if out:
+            _check_output_file(option, out)
     sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
     survey = read_survey(data, codebook, on_invalid="exclude", encoding=args.encoding,
                          sheet=sheet)
@@ -63,13 +93,21 @@ def run(args: argparse.Namespace) -> int:
     errors = [p for p in problems if p.severity == "error"]
     print(survey.summary())
     if problems:
-        limit = None if args.limit == 0 else args.limit
+        limit = len(problems) if args.limit == 0 else args.limit
         print(f"\n{len(errors)} error(s), {len(problems) - len(errors)} warning(s):")
-        print(format_problems(problems, limit=limit))
+        print(format_problems(problems[:limit]))
+        if len(problems) > limit:
+            rest = len(problems) - limit
+            where = f"; all are in {args.problems}" if args.problems else ""
+            print(
+                f"  ... and {rest} more (--limit 0 prints all; --problems FILE.csv "
+                f"writes all to a CSV file{where})"
+            )
+    # Written with the package's CSV writer: whole or not at all, formulas escaped.
     if args.ledger:
-        survey.save_ledger(args.ledger)
+        write_csv(survey.ledger, args.ledger)
     if args.problems:
-        survey.problems.to_csv(args.problems, index=False, encoding="utf-8")
+        write_csv(survey.problems, args.problems)
     if errors:
         print(f"\nThe data failed validation: {len(errors)} error(s); "
               f"{survey.n_excluded} of {survey.n_read} rows would be excluded.",

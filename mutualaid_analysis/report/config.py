@@ -79,6 +79,7 @@ class ConfigError(UsageError):
 
     def __init__(self, problems: Sequence[str], source: str | None = None) -> None:
         self.problems: list[str] = list(problems)
+        self.partial: Config | None = None
         n = len(self.problems)
         where = f" {source}" if source else ""
         lines = [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
@@ -503,11 +504,15 @@ def parse_config(
                     f"to the configuration file's folder, {base})."
                 )
     if problems:
-        raise ConfigError(problems, str(source) if source else None)
+        error = ConfigError(problems, str(source) if source else None)
+        error.partial = config  # what could be read, for the codebook check of load_config
+        raise error
     return config
 
 
-def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> Config:
+def load_config(
+    path: str | os.PathLike[str], *, check_files: bool = True, check_codebook: bool = False
+) -> Config:
     """Read and validate a configuration file.
 
     Parameters
@@ -516,6 +521,10 @@ def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> Co
         The TOML file.
     check_files : bool, default True
         Also check that the data and codebook files exist.
+    check_codebook : bool, default False
+        Also check the names the configuration uses against its codebook
+        (:func:`check_against_codebook`), and report those problems together
+        with the file's own, in one :class:`ConfigError`.
 
     Returns
     -------
@@ -527,17 +536,62 @@ def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> Co
         If the file does not exist.
     ConfigError
         The file is not valid TOML, or lists every problem of its content.
+    CodebookError
+        With ``check_codebook``, when the configuration is valid but its codebook is not.
+
+    Notes
+    -----
+    A byte-order mark at the start of the file (Windows editors write one) is
+    accepted.
     """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"{p}: no such configuration file.")
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], str(p)) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError([f"not UTF-8 text: {exc}"], str(p)) from exc
-    return parse_config(raw, base=p.resolve().parent, source=p.resolve(), check_files=check_files)
+    source = p.resolve()
+    try:
+        config = parse_config(raw, base=source.parent, source=source, check_files=check_files)
+    except ConfigError as exc:
+        partial = getattr(exc, "partial", None)
+        if not check_codebook or partial is None:
+            raise
+        problems = [*exc.problems, *_codebook_problems(partial, strict=False)]
+        raise ConfigError(problems, str(source)) from None
+    if check_codebook:
+        problems = _codebook_problems(config, strict=True)
+        if problems:
+            raise ConfigError(problems, str(source))
+    return config
+
+
+def _codebook_problems(config: Config, *, strict: bool) -> list[str]:
+    """The configuration's names checked against its codebook, when the codebook can be read.
+
+    With ``strict``, an invalid codebook raises its :class:`CodebookError`;
+    otherwise (the configuration has problems of its own) it is one more problem.
+    """
+    from ..data.codebook import read_codebook
+    from ..exceptions import CodebookError
+
+    path = config.codebook_path
+    if not config.data.codebook or not path.is_file():
+        return []
+    try:
+        codebook = read_codebook(path)
+    except CodebookError as exc:
+        if strict:
+            raise
+        n = len(exc.problem_list)
+        return [
+            f"the codebook {path.name} has {n} problem{'s' * (n != 1)} of its own "
+            "(listed once the configuration is fixed, or by mutualaid validate)."
+        ]
+    return check_against_codebook(config, codebook)
 
 
 def default_config() -> Config:
@@ -626,6 +680,13 @@ def check_against_codebook(config: Config, codebook: Any) -> list[str]:
             )
     if not circles:
         problems.append("the codebook has no [circles]: the willingness gradient needs them.")
+    if config.data.waves:
+        known = [str(w) for w in (codebook.survey.waves or ())]
+        for w in config.data.waves:
+            if str(w) not in known:
+                problems.append(
+                    f"data.waves: {w!r} is not a wave of the codebook ([survey] waves = {known})."
+                )
     return problems
 
 

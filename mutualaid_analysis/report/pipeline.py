@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import UsageError
+from ..exceptions import AnalysisError, MutualAidError, UsageError
 from ..results import CONTRACT_COLUMNS
 from .config import DEFAULT_COMMUNITY, DEFAULT_INSTITUTIONAL, Config, ConfigError
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..data.survey import Survey
 
-__all__ = ["PUBLISHED_TABLES", "PipelineResult", "Progress", "run_pipeline"]
+__all__ = ["ANALYSES", "PUBLISHED_TABLES", "PipelineResult", "Progress", "run_pipeline"]
 
 #: Every table ``mutualaid run`` can write (``tables/<name>.csv``), in report order,
 #: with what one row is.  Tables whose analysis does not apply (no second wave,
@@ -76,6 +76,121 @@ COUNT_COLUMNS = (
 _NOT_DEPENDENT = {"df", "n_clusters", "n_villages", "threshold", "code", "line"}
 #: Tables not suppressed: the ledger's own accounting (ledger.csv lists every row anyway).
 _UNSUPPRESSED = {"ledger_summary"}
+
+
+_EVALUATION_HINT = (
+    "the workshop evaluation needs two waves and, for between-arm effects, workshop and "
+    "comparison villages (at least two of each); check [survey] wave, waves, group and "
+    "treated in the codebook, and analysis.outcomes and analysis.covariates."
+)
+_GRADIENT_HINT = (
+    "the willingness items (variables with a circle) need answers in every circle; check "
+    "[circles] and the items' circle/service in the codebook, and analysis.service and "
+    "analysis.threshold."
+)
+_SCALE_HINT = (
+    "check analysis.scales and the codebook's scale items: each scale needs at least two "
+    "items answered by several respondents."
+)
+#: Every step of the pipeline: what it is, and what to change when it cannot run.
+ANALYSES: dict[str, tuple[str, str]] = {
+    "settings": (
+        "analysis settings",
+        "set inference.randomized = false unless villages were randomly assigned to "
+        "workshop and comparison arms, and check [survey] group and treated.",
+    ),
+    "sample": ("sample sizes", "check [survey] id, cluster and wave in the codebook."),
+    "platform": (
+        "community level: the village platform",
+        "check analysis.community: binary or count variables answered in the data.",
+    ),
+    "gradient": ("willingness gradient across the circles", _GRADIENT_HINT),
+    "ordering": ("tests of the ordering of the circles", _GRADIENT_HINT),
+    "profiles": ("gradient profiles", _GRADIENT_HINT),
+    "scalability": ("scalability of the circles", _GRADIENT_HINT),
+    "ordinal": (
+        "cumulative link model",
+        "check analysis.covariates and analysis.moderators: each needs at least two "
+        "distinct values among the respondents analysed, and none may repeat another.",
+    ),
+    "ordinal_mixed": (
+        "cumulative link mixed model",
+        "set analysis.mixed_model = false, or check analysis.covariates and moderators.",
+    ),
+    "reliability": ("scale reliability", _SCALE_HINT),
+    "scale_scores": ("scale scores", _SCALE_HINT),
+    "participation": (
+        "institutional level: participation, hours, points",
+        "check analysis.institutional: binary or count variables answered in the data.",
+    ),
+    "attrition": ("attrition", _EVALUATION_HINT),
+    "baseline_equivalence": ("baseline equivalence", _EVALUATION_HINT),
+    "effects": ("workshop effects", _EVALUATION_HINT),
+    "circle_expansion": ("circle expansion", _EVALUATION_HINT),
+    "reliable_change": ("reliable change", _SCALE_HINT),
+    "ledger": ("data ledger", "check [survey] wave and waves in the codebook."),
+    "figures": (
+        "figures",
+        "check the analysis the figure draws; the tables of the other analyses are fine.",
+    ),
+}
+
+
+def panel_hint(survey: Survey) -> str | None:
+    """Advice when no respondent id appears in two waves (the panel cannot be matched)."""
+    cb = survey.codebook
+    wcol, idcol = cb.survey.wave, cb.survey.id
+    data = survey.data
+    if not wcol or len(survey.waves) < 2 or wcol not in data.columns or idcol not in data.columns:
+        return None
+    ids = [set(g[idcol].astype(str)) for _, g in data.groupby(wcol, observed=True, sort=False)]
+    if len(ids) < 2 or set.intersection(*ids):
+        return None
+    return (
+        f"no respondent id (column {idcol!r}) appears in more than one wave, so the panel "
+        "cannot be matched. Check that each wave writes the ids the same way (ids that lost "
+        "their leading zeros in one file, 0101001 against 101001: keep them as text)."
+    )
+
+
+@contextlib.contextmanager
+def analysis_step(
+    name: str,
+    n_villages: int | None = None,
+    cluster: str | None = None,
+    hint: str | None = None,
+) -> Iterator[None]:
+    """Run one analysis of the pipeline; turn its data errors into an :class:`AnalysisError`.
+
+    The analysis's own errors about these data -- the package's errors
+    (:class:`UsageError`, :class:`ConvergenceError`, ...) and ``ValueError``
+    (numpy's ``LinAlgError`` among them), Python's way of saying a value
+    cannot be used -- become an :class:`AnalysisError` naming the analysis,
+    the cause and what to change.  Anything else (``KeyError``,
+    ``TypeError``...) is a bug: it is re-raised as it is, with a note naming
+    the analysis (``exc.mutualaid_analysis``), never dressed up as a data problem.
+    ``hint`` replaces the analysis's usual advice when the data show the cause.
+    """
+    what, usual = ANALYSES.get(name, ("", None))
+    hint = hint or usual
+    try:
+        yield
+    except AnalysisError:
+        raise
+    except (MutualAidError, ValueError) as exc:
+        if cluster and n_villages is not None and n_villages < 2:
+            hint = (
+                f"the data have {n_villages} village(s) in the column "
+                f"{cluster!r} ([survey] cluster): village-clustered inference needs "
+                "at least 2. Check that this column holds each respondent's village "
+                "(not a constant, not a column misread)."
+            )
+        raise AnalysisError(name, exc, hint, what) from exc
+    except Exception as exc:
+        if not hasattr(exc, "mutualaid_analysis"):
+            exc.mutualaid_analysis = name  # type: ignore[attr-defined]
+            exc.add_note(f"(raised in the analysis {name!r} of the report pipeline)")
+        raise
 
 
 class Progress:
@@ -176,15 +291,7 @@ def read_study(config: Config) -> Survey:
 def check_against_codebook_and_roles(config: Config, codebook: Any) -> list[str]:
     from .config import check_against_codebook
 
-    problems = check_against_codebook(config, codebook)
-    if config.data.waves:
-        known = [str(w) for w in (codebook.survey.waves or ())]
-        for w in config.data.waves:
-            if str(w) not in known:
-                problems.append(
-                    f"data.waves: {w!r} is not a wave of the codebook ([survey] waves = {known})."
-                )
-    return problems
+    return check_against_codebook(config, codebook)  # the waves are checked there too
 
 
 # --------------------------------------------------------------------------- descriptives
@@ -315,7 +422,7 @@ def publish(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     from ..data.privacy import suppress_small_counts
 
     counts = [c for c in COUNT_COLUMNS if c in table.columns]
-    if not counts:
+    if not counts or table.empty:  # an empty table (no missing code used) has nothing to hide
         return table.reset_index(drop=True)
     dependent = [
         c
@@ -460,19 +567,36 @@ def run_pipeline(
     if survey is None:
         with progress.step("reading and validating the data"):
             survey = read_study(config)
-    s = resolve_settings(config, survey)
     cb = survey.codebook
+    with analysis_step("settings"):
+        s = resolve_settings(config, survey)
+
+    unmatched = panel_hint(survey) if s["evaluation"] else None
+    evaluation_steps = {
+        "attrition",
+        "baseline_equivalence",
+        "effects",
+        "circle_expansion",
+        "reliable_change",
+    }
+
+    def step(name: str) -> contextlib.AbstractContextManager[None]:
+        hint = unmatched if name in evaluation_steps else None
+        return analysis_step(name, s["n_villages"], cb.survey.cluster, hint)
+
     results: dict[str, Any] = {}
     raw: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     ran: list[str] = []
     by, service, thr = s["by"], s["service"], s["threshold"]
 
-    raw["sample"] = sample_table(survey, by)
+    with step("sample"):
+        raw["sample"] = sample_table(survey, by)
 
     # -- community level: the village platform
     if s["community"]:
-        raw["platform"] = describe_variables(survey, s["community"], by, s["vcov"])
+        with step("platform"):
+            raw["platform"] = describe_variables(survey, s["community"], by, s["vcov"])
         ran.append("platform")
 
     # -- subject level: the willingness gradient
@@ -481,16 +605,20 @@ def run_pipeline(
     with progress.step("willingness gradient"):
         for split in splits:
             key = "" if split is None else "_by"
-            results["gradient" + key] = ma.gradient(
-                survey, by=split, service=service, threshold=thr, vcov=s["vcov"]
-            )
-            results["ordering" + key] = ma.test_ordering(survey, service=service, by=split)
-            results["profiles" + key] = ma.classify_profiles(
-                survey, service=service, by=split, threshold=thr
-            )
-            results["scalability" + key] = ma.scalability(
-                survey, thr, service, by=split, seed=s["seed"]
-            )
+            with step("gradient"):
+                results["gradient" + key] = ma.gradient(
+                    survey, by=split, service=service, threshold=thr, vcov=s["vcov"]
+                )
+            with step("ordering"):
+                results["ordering" + key] = ma.test_ordering(survey, service=service, by=split)
+            with step("profiles"):
+                results["profiles" + key] = ma.classify_profiles(
+                    survey, service=service, by=split, threshold=thr
+                )
+            with step("scalability"):
+                results["scalability" + key] = ma.scalability(
+                    survey, thr, service, by=split, seed=s["seed"]
+                )
     ran += ["gradient", "ordering", "profiles", "scalability"]
     for name in ("gradient", "ordering", "profiles", "scalability"):
         table = results[name].table
@@ -499,7 +627,7 @@ def run_pipeline(
             has_all = (by_table["group"].astype(str) == "all").any()
             table = by_table if has_all else pd.concat([table, by_table], ignore_index=True)
         raw[name] = table
-    with progress.step("cumulative link model"):
+    with progress.step("cumulative link model"), step("ordinal"):
         results["ordinal"] = fit_ordinal(survey, s["covariates"], s["moderators"], service=service)
     raw["ordinal"] = results["ordinal"].table
     raw["ordinal_predicted"] = results["ordinal"].tables["predicted"]
@@ -513,7 +641,10 @@ def run_pipeline(
                 f"available in this installation ({exc}); set mixed_model = false."
             ) from exc
 
-        with progress.step("cumulative link mixed model (adaptive quadrature)", slow=True):
+        with (
+            progress.step("cumulative link mixed model (adaptive quadrature)", slow=True),
+            step("ordinal_mixed"),
+        ):
             results["ordinal_mixed"] = fit_ordinal_mixed(
                 survey, s["covariates"], s["moderators"], service=service
             )
@@ -522,7 +653,8 @@ def run_pipeline(
 
     # -- subject level: ability and self-efficacy
     if s["scales"]:
-        rel = [ma.reliability(survey, sc) for sc in s["scales"]]
+        with step("reliability"):
+            rel = [ma.reliability(survey, sc) for sc in s["scales"]]
         results["reliability"] = rel
         raw["reliability"] = pd.concat([r.table for r in rel], ignore_index=True)
         raw["reliability_items"] = pd.concat(
@@ -531,18 +663,21 @@ def run_pipeline(
         )
         cols = ["scale", *[c for c in raw["reliability_items"].columns if c != "scale"]]
         raw["reliability_items"] = raw["reliability_items"][cols]
-        raw["scale_scores"] = _scale_scores(survey, s["scales"], by, s["vcov"])
+        with step("scale_scores"):
+            raw["scale_scores"] = _scale_scores(survey, s["scales"], by, s["vcov"])
         ran += ["reliability", "scale_scores"]
 
     # -- institutional level: participation, hours, points
     if s["institutional"]:
-        raw["participation"] = describe_variables(survey, s["institutional"], by, s["vcov"])
+        with step("participation"):
+            raw["participation"] = describe_variables(survey, s["institutional"], by, s["vcov"])
         ran.append("participation")
 
     # -- workshop evaluation
     if s["evaluation"]:
         if s["arms"]:
-            results["attrition"] = ma.attrition(survey)
+            with step("attrition"):
+                results["attrition"] = ma.attrition(survey)
             raw["attrition"] = results["attrition"].table
             ran.append("attrition")
             numeric = [
@@ -553,7 +688,8 @@ def run_pipeline(
             ]
             equiv = [*numeric, *s["scales"]]
             if equiv:
-                results["baseline_equivalence"] = ma.baseline_equivalence(survey, equiv)
+                with step("baseline_equivalence"):
+                    results["baseline_equivalence"] = ma.baseline_equivalence(survey, equiv)
                 raw["baseline_equivalence"] = results["baseline_equivalence"].table
                 ran.append("baseline_equivalence")
         else:
@@ -563,9 +699,12 @@ def run_pipeline(
             )
         if s["outcomes"]:
             label = f"B = {s['B']}" if s["arms"] else ""
-            with progress.step(
-                f"workshop effects (wild cluster bootstrap, {label})".replace(", )", ")"),
-                slow=s["arms"],
+            with (
+                progress.step(
+                    f"workshop effects (wild cluster bootstrap, {label})".replace(", )", ")"),
+                    slow=s["arms"],
+                ),
+                step("effects"),
             ):
                 results["effects"] = ma.evaluate(
                     survey,
@@ -578,7 +717,10 @@ def run_pipeline(
             raw["effects"] = results["effects"].table
             raw["effects_means"] = results["effects"].tables["means"]
             ran.append("effects")
-        with progress.step("circle expansion (wild cluster bootstrap)", slow=s["arms"]):
+        with (
+            progress.step("circle expansion (wild cluster bootstrap)", slow=s["arms"]),
+            step("circle_expansion"),
+        ):
             results["circle_expansion"] = ma.circle_expansion(
                 survey,
                 service=service,
@@ -590,7 +732,8 @@ def run_pipeline(
         raw["circle_expansion"] = results["circle_expansion"].table
         ran.append("circle_expansion")
         if s["scales"]:
-            rc = [ma.reliable_change(survey, sc) for sc in s["scales"]]
+            with step("reliable_change"):
+                rc = [ma.reliable_change(survey, sc) for sc in s["scales"]]
             results["reliable_change"] = rc
             raw["reliable_change"] = pd.concat([r.table for r in rc], ignore_index=True)
             ran.append("reliable_change")
@@ -602,8 +745,9 @@ def run_pipeline(
         )
 
     # -- the data ledger
-    raw["missing_codes"] = survey.missing_counts
-    raw["ledger_summary"] = ledger_summary(survey)
+    with step("ledger"):
+        raw["missing_codes"] = survey.missing_counts
+        raw["ledger_summary"] = ledger_summary(survey)
 
     threshold = config.report.suppress_below
     tables: dict[str, pd.DataFrame] = {}
@@ -618,7 +762,7 @@ def run_pipeline(
 
     figs: list[FigureSpec] = []
     if figures:
-        with progress.step("figures", slow=False):
+        with progress.step("figures", slow=False), step("figures"):
             figs = make_figures(survey, results, tables, s, config.report.lang)
     return PipelineResult(
         tables=tables,

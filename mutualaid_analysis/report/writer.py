@@ -27,14 +27,13 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..exceptions import UsageError
+from ..output import MARKER, AtomicFolder, write_csv
 from .config import Config
 from .pipeline import PipelineResult, Progress, read_study, run_pipeline
 
@@ -72,33 +71,45 @@ def _version(dist: str) -> str | None:
 
 
 def check_destination(out: Path, config: Config, force: bool) -> None:
-    """Refuse an existing destination without ``force``, or one that is not ours to replace.
+    """Refuse a destination that cannot be written, or is not ours to replace.
+
+    Checked before any analysis runs, so that a mistaken ``--out`` costs nothing.
 
     Raises
     ------
     FileExistsError
         ``out`` exists and ``force`` is False.
     UsageError
-        ``out`` is a file, or (with ``force``) a non-empty folder that ``mutualaid run``
-        did not write, or a folder holding an input file.
+        ``out`` is a file, lies under a system folder (``/proc``...), its folder
+        cannot be written, or ``out`` is an input file's folder or holds one, or
+        (with ``force``) ``out`` is a non-empty folder that ``mutualaid run`` did
+        not write, or a folder holding the current or home folder.
     """
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise UsageError(f"{out} exists and is not a folder; choose another --out.")
-    if not force:
-        raise FileExistsError(f"{out} exists; pass --force to replace it, or choose another --out.")
+    from ..output import output_problem
+
+    problem = output_problem(out)
+    if problem:
+        raise UsageError(problem)
     resolved = out.resolve()
     for f in config.input_files():
         with contextlib.suppress(OSError):
             if f.resolve().is_relative_to(resolved):
-                raise UsageError(f"{out} holds the input file {f.name}; refusing to replace it.")
+                raise UsageError(
+                    f"{out} holds the input file {f.name}; choose another output folder."
+                )
+    if not out.exists():
+        return
+    if not force:
+        raise FileExistsError(f"{out} exists; pass --force to replace it, or choose another --out.")
     if (
-        resolved == Path.cwd().resolve()
-        or resolved == Path.home().resolve()
+        Path.cwd().resolve().is_relative_to(resolved)
+        or Path.home().resolve().is_relative_to(resolved)
         or resolved.parent == resolved
     ):
-        raise UsageError(f"refusing to replace {out}: choose a dedicated output folder.")
+        raise UsageError(
+            f"refusing to replace {out}: it holds the current or home folder; "
+            "choose a dedicated output folder."
+        )
     if any(out.iterdir()):
         prov = out / "provenance.json"
         ours = False
@@ -140,37 +151,31 @@ def write_report(
     """
     from .. import __version__
 
-    out = Path(out)
+    out = Path(os.path.abspath(out))  # "..", "." and trailing slashes name a real folder
     check_destination(out, config, force)
     progress = Progress(quiet)
-    with progress.step("reading and validating the data"):
-        survey = read_study(config)
-    result = run_pipeline(config, survey, progress)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    staging = AtomicFolder(out)
+    staging.open()  # before the analysis: an unwritable --out fails at once
+    result: PipelineResult | None = None
     try:
+        with progress.step("reading and validating the data"):
+            survey = read_study(config)
+        result = run_pipeline(config, survey, progress)
+        tmp = staging.path
+        assert tmp is not None
         with progress.step("writing the report"):
             _write_contents(tmp, config, result, __version__)
         check_destination(out, config, force)  # again: something may have appeared meanwhile
-        if out.exists():
-            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, trash / "old")
-            try:
-                os.replace(tmp, out)
-            except OSError:
-                os.replace(trash / "old", out)
-                raise
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        staging.commit(replace=True)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.discard()
         raise
     finally:
-        import matplotlib.pyplot as plt
+        if result is not None:
+            import matplotlib.pyplot as plt
 
-        for spec in result.figures:
-            plt.close(spec.figure)
+            for spec in result.figures:
+                plt.close(spec.figure)
     return out
 
 
@@ -179,10 +184,8 @@ def _write_contents(folder: Path, config: Config, result: PipelineResult, versio
 
     (folder / "tables").mkdir()
     for name, table in result.tables.items():
-        table.to_csv(
-            folder / "tables" / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n"
-        )
-    result.ledger.to_csv(folder / "ledger.csv", index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(table, folder / "tables" / f"{name}.csv")
+    write_csv(result.ledger, folder / "ledger.csv")
 
     formats = config.report.formats
     images: dict[str, tuple[str, bytes]] = {}
@@ -251,7 +254,7 @@ def build_provenance(
     outputs = {
         p.relative_to(folder).as_posix(): sha256_file(p)
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != "provenance.json"
+        if p.is_file() and p.name not in ("provenance.json", MARKER)
     }
     survey = result.survey
     try:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import pandas as pd
 
 from ..data.codebook import Codebook
 from ..exceptions import UsageError
+from ..output import AtomicFolder, csv_text
 from .layout import export_codebook, export_frame
 
 __all__ = ["FILE_NAMES", "FORMATS", "check_format", "write_files"]
@@ -35,12 +34,6 @@ FILE_NAMES: dict[str, str] = {
     "export": "village_export_gb18030.csv",
     "export_codebook": "export_codebook.toml",
 }
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def check_format(fmt: str) -> None:
@@ -68,7 +61,7 @@ def _export_villages(frame: pd.DataFrame) -> tuple[int, ...]:
 
 def _write_data(frame: pd.DataFrame, cb: Codebook, path: Path, fmt: str) -> None:
     if fmt == "csv":
-        path.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        path.write_bytes(csv_text(frame).encode("utf-8"))
     elif fmt == "xlsx":
         frame.to_excel(path, index=False, sheet_name="survey")
     else:
@@ -123,7 +116,6 @@ def write_files(
             f"{out} exists and is not empty; not overwriting it (pass --force, or "
             "force=True, to replace the simulation's files in it)."
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
     names = {
         "survey": f"{FILE_NAMES['survey']}.{fmt}",
         "codebook": FILE_NAMES["codebook"],
@@ -132,9 +124,8 @@ def write_files(
     if export:
         names["export"] = FILE_NAMES["export"]
         names["export_codebook"] = FILE_NAMES["export_codebook"]
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is not
+    staging = AtomicFolder(out)  # written whole: a marked temporary folder, then renamed
+    with staging as tmp:
         _write_data(frame, cb, tmp / names["survey"], fmt)
         (tmp / names["codebook"]).write_bytes(cb.to_toml().encode("utf-8"))
         (tmp / names["truth"]).write_bytes(truth_json(truth))
@@ -142,19 +133,10 @@ def write_files(
             villages = _export_villages(frame)
             exp = export_frame(frame, villages)
             (tmp / names["export"]).write_bytes(
-                exp.to_csv(index=False, lineterminator="\r\n").encode("gb18030")
+                csv_text(exp, lineterminator="\r\n").encode("gb18030")
             )
             ecb = export_codebook(int(frame["village"].max()), truth["model"]["seed"], villages)
             (tmp / names["export_codebook"]).write_bytes(ecb.to_toml().encode("utf-8"))
-        if out.is_dir() and any(out.iterdir()):
-            for name in names.values():
-                os.replace(tmp / name, out / name)
-            tmp.rmdir()
-        else:
-            if out.is_dir():
-                out.rmdir()
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        merge = list(names.values()) if out.is_dir() and any(out.iterdir()) else None
+        staging.commit(merge=merge)
     return {role: out / name for role, name in names.items()}
