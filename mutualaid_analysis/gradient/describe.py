@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..data.survey import Survey
 from ..exceptions import UsageError
-from ..inference import cluster_mean
+from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
 from ..models.design import resolve_wave
 from ..results import Result
 
@@ -131,6 +131,12 @@ def gradient(
     error of the mean of the village means, with G - 1 degrees of freedom
     (Pustejovsky & Tipton 2018), which the tests check.
 
+    A share's interval is built on the logit scale from its cluster-robust
+    standard error and Satterthwaite df, ``expit(logit(p) ± t·se/(p(1-p)))``,
+    so it stays inside [0, 1]; a share of 0 or 1 (no variation) gets the
+    Clopper-Pearson interval on its respondents.  The ``method`` column says
+    which (see :func:`~mutualaid_analysis.inference.share_conf_int`).
+
     Respondents missing a circle are left out of that circle's estimate and
     of the contrasts involving it; ``info["n_missing"]`` counts them per
     circle.
@@ -203,7 +209,7 @@ def gradient(
                                                             "measure": "mean"}, "mean"))
                 rows.append(_estimate((y[ok] >= threshold).astype(float), clu[ok], vcov,
                                       {**ids, "circle": circle, "measure": "share_willing"},
-                                      f"share >= {threshold:g}"))
+                                      f"share >= {threshold:g}", share=True))
             if contrasts and len(circles) >= 2:
                 pairs = [(circles[i], circles[i + 1]) for i in range(len(circles) - 1)]
                 if len(circles) > 2:
@@ -248,15 +254,34 @@ def gradient(
 
 
 def _estimate(y: np.ndarray, clusters: np.ndarray, vcov: str, ids: dict[str, Any],
-              term: str, test: bool = False) -> dict[str, Any]:
-    """One row: a cluster-robust mean of ``y`` (with a test of zero when ``test``)."""
+              term: str, test: bool = False, share: bool = False) -> dict[str, Any]:
+    """One row: a cluster-robust mean of ``y`` (with a test of zero when ``test``).
+
+    With ``share`` the 0/1 ``y`` gets the logit-scale interval of
+    :func:`~mutualaid_analysis.inference.share_conf_int`, which stays in [0, 1].
+    """
     n = len(y)
     n_clusters = len(set(clusters.tolist()))
-    method = f"mean, village-cluster {_VCOV_TEXT[vcov]}"
+    method = f"{'share' if share else 'mean'}, village-cluster {_VCOV_TEXT[vcov]}"
     row: dict[str, Any] = {**ids, "term": term, "n": n, "n_clusters": n_clusters,
                            "method": method}
     if n == 0:
         return {**row, "estimate": np.nan}
+    if share:
+        p = float(np.mean(y))
+        se = df = np.nan
+        if p in (0.0, 1.0):
+            se = 0.0
+        elif n_clusters >= 2:
+            fit = cluster_mean(y, clusters, vcov=vcov, name=term)
+            se, df = float(fit.std_error[0]), float(fit.df[0])
+        low, high, how = share_conf_int(p, se, df, n)
+        if how == "none":
+            method += " (no interval: fewer than two villages)"
+        else:
+            method += f"; {SHARE_CI_METHODS[how]}"
+        return {**row, "estimate": p, "std_error": se, "df": df, "conf_low": low,
+                "conf_high": high, "method": method}
     if n_clusters < 2:
         return {**row, "estimate": float(np.mean(y)),
                 "method": method + " (no interval: fewer than two villages)"}
