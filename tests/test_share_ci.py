@@ -101,11 +101,12 @@ def test_share_interval_by_hand_on_a_gbk_export(tmp_path):
     assert row["conf_low"] == pytest.approx(0.04697, abs=1e-5)  # by hand: expit(-3.0104)
     assert row["conf_high"] == pytest.approx(0.55916, abs=1e-5)  # by hand: expit(0.23777)
     assert "logit" in row["method"]
-    # Everyone willing toward relatives: p = 1, Clopper-Pearson [0.025^(1/20), 1].
+    # Everyone (7 per village) willing toward relatives: p = 1, Clopper-Pearson
+    # [0.025^(1/28), 1].
     rel = res.means("share_willing").set_index("circle").loc["relatives"]
-    assert rel["estimate"] == 1.0
-    assert rel["conf_low"] == pytest.approx(0.025 ** (1 / 20), rel=1e-12)
-    assert rel["conf_low"] == pytest.approx(0.83157, abs=1e-5)
+    assert rel["estimate"] == 1.0 and rel["n"] == 28
+    assert rel["conf_low"] == pytest.approx(0.025 ** (1 / 28), rel=1e-12)
+    assert rel["conf_low"] == pytest.approx(0.87656, abs=1e-5)
     assert rel["conf_high"] == 1.0
     assert "Clopper-Pearson" in rel["method"]
 
