@@ -44,10 +44,36 @@ class GradientResult(Result):
     """
 
     def plot(self, ax: Any = None, lang: str = "zh", **kwargs: Any) -> Any:
-        """The ripple plot of this result (see :func:`mutualaid_analysis.plots.ripple`)."""
-        from ..plots import ripple
+        """The ripple plot of this result: one ripple, or small multiples when split.
 
-        return ripple(self, ax=ax, lang=lang, **kwargs)
+        A result of one group and wave draws one ripple
+        (:func:`mutualaid_analysis.plots.ripple`) and returns its Axes.  A
+        result split ``by=`` a column (several groups) draws one panel per
+        group, with one shared colour scale and equal ring geometry
+        (:func:`mutualaid_analysis.plots.ripple_grid`), and returns the
+        array of Axes (one row, one column per group), as ``ripple_grid``
+        does; ``ax=`` may then be an array of that many Axes, and ``fig=``
+        a figure to draw on.  Passing ``group=`` (or ``wave=``) draws that
+        one panel with ``ripple``.
+        """
+        from ..plots import ripple, ripple_grid
+        from ..plots.ripple import gradient_frame
+
+        measure = kwargs.get("measure", "mean")
+        frame = gradient_frame(self, measure)
+        if "service" in kwargs and kwargs["service"] is not None:
+            frame = frame[frame["service"] == str(kwargs["service"])]
+        several = frame["group"].nunique() > 1 or frame["wave"].nunique() > 1
+        if not several or "group" in kwargs or "wave" in kwargs:
+            return ripple(self, ax=ax, lang=lang, **kwargs)
+        unused = sorted({"colorbar", "title"} & set(kwargs))
+        if unused:
+            raise UsageError(
+                f"{', '.join(unused)} apply to one ripple; this result has several groups "
+                "or waves (small multiples): leave them out, or choose one panel with "
+                "group=... ."
+            )
+        return ripple_grid(self, lang=lang, ax=ax, **kwargs)
 
 
     def means(self, measure: str = "mean") -> pd.DataFrame:
