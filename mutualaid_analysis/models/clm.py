@@ -26,7 +26,7 @@ from scipy import linalg, sparse
 
 from ..data.survey import Survey
 from ..exceptions import UsageError
-from .design import OrdinalDesign, ordinal_design
+from .design import OrdinalDesign, as_names, ordinal_design
 from .results import (
     LINKS,
     VCOV_TYPES,
@@ -657,6 +657,7 @@ def fit_ordinal(
     check_choice(vcov, VCOV_TYPES, "vcov")
     if not (isinstance(conf_level, float | int) and 0 < conf_level < 1):
         raise UsageError(f"conf_level must be a number between 0 and 1; got {conf_level!r}.")
+    covariates, moderators = as_names(covariates), as_names(moderators)
     design = ordinal_design(
         survey, covariates, moderators, service=service, wave=wave, categorical=categorical
     )
