@@ -382,8 +382,13 @@ class ClusterOLSResult:
             df = float(_satterthwaite_df(self._pieces, vec[None, :])[0])
         else:
             df = float(self.n_clusters - 1)
-        stat = (est - null) / se
-        p = float(2 * stats.t.sf(abs(stat), df))
+        if se > 1e-12 * abs(est):
+            stat = (est - null) / se
+            p = float(2 * stats.t.sf(abs(stat), df))
+        else:
+            # Every cluster agrees exactly (the SE is 0 up to rounding): there is no
+            # variation to test against, so no statistic -- not t = 1e16 and p = 0.
+            stat = p = float("nan")
         half = float(stats.t.ppf(1 - alpha / 2, df)) * se
         if term is None:
             term = " + ".join(

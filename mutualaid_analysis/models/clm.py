@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import linalg, sparse
 
 from ..data.survey import Survey
-from ..exceptions import UsageError
+from ..exceptions import InsufficientDataError, UsageError
 from .design import OrdinalDesign, as_names, ordinal_design
 from .results import (
     LINKS,
@@ -584,8 +584,10 @@ def fit_ordinal(
     Raises
     ------
     UsageError
-        Unknown ``link``/``vcov``, unknown or constant covariate, collinear
-        terms, fewer than two villages for ``vcov="cluster"``.
+        Unknown ``link``/``vcov``, unknown or constant covariate or
+        moderator, collinear terms.
+    InsufficientDataError
+        Fewer than two villages for ``vcov="cluster"``.
     ConvergenceError
         The maximiser did not converge (e.g. answers completely separated
         by a term); the message names the terms whose estimates diverge.
@@ -673,9 +675,10 @@ def fit_ordinal(
             "clustered by respondent instead."
         )
     if used == "cluster" and design.n_clusters < 2:
-        raise UsageError(
-            f"vcov='cluster' needs at least 2 villages; the data modelled have "
-            f"{design.n_clusters}. Use vcov='respondent' or 'model'."
+        raise InsufficientDataError(
+            f"fit_ordinal(vcov='cluster'): village-clustered standard errors need at least "
+            f"2 villages; the answers modelled ({design.n} complete answers) come from "
+            f"{design.n_clusters}. Use vcov='respondent' or 'model', or data from more villages."
         )
 
     fit = clm_fit(design.y, design.X, len(design.categories), link, terms=design.terms)
