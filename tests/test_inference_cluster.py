@@ -295,3 +295,5 @@ def test_contrast_with_a_zero_standard_error_has_no_test():
     c = fit.contrast("mean")
     assert c.estimate == pytest.approx(1.0) and c.std_error == pytest.approx(0.0, abs=1e-12)
     assert math.isnan(c.statistic) and math.isnan(c.p_value)
+    assert np.isnan(fit.statistic[0]) and np.isnan(fit.p_value[0])
+    assert np.isnan(fit.table["p_value"].iloc[0])

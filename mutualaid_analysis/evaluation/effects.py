@@ -33,6 +33,7 @@ from scipy import optimize, stats
 
 from ..data.survey import Survey
 from ..exceptions import InsufficientDataError, UsageError
+from ..gradient.describe import circles_without_items
 from ..inference import (
     MAX_ENUMERATE,
     cluster_mean,
@@ -137,6 +138,12 @@ def _outcome_values(survey: Survey, outcome: str) -> tuple[pd.Series, str]:
         values = survey.data[outcome].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         return pd.Series(values, index=survey.data.index, name=outcome), var.display_label("en")
     if outcome in cb.circles:
+        if outcome in circles_without_items(cb):
+            raise UsageError(
+                f"outcome {outcome!r} is a circle of the codebook's [circles] order, but no "
+                f'willingness item is marked circle = "{outcome}", so there is no willingness '
+                "toward it to evaluate."
+            )
         wide = survey.willingness()
         return (
             pd.Series(wide[outcome].to_numpy(dtype=float), index=survey.data.index, name=outcome),

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..data.survey import Survey
 from ..exceptions import UsageError
+from ..gradient.describe import empty_circle_note
 from ..inference import MAX_ENUMERATE
 from ..models.design import _check_columns
 from ..results import Result, contract_frame
@@ -232,6 +233,7 @@ def circle_expansion(
         f"Waves: {spec.pre} (baseline) and {spec.post} (follow-up).",
         f"Willingness: {'pooled over services' if service is None else service}; "
         f"gap = {near} - {far} (nearest minus farthest circle).",
+        *filter(None, [empty_circle_note(cb, service)]),
         *dict.fromkeys(support_notes),
     ]
     gap_info: dict[str, Any] | None = None

@@ -22,7 +22,7 @@ from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
 from ..models.design import resolve_wave
 from ..results import Result
 
-__all__ = ["GradientResult", "gradient"]
+__all__ = ["GradientResult", "circles_without_items", "empty_circle_note", "gradient"]
 
 Vcov = Literal["CR2", "CR1"]
 VCOVS: tuple[str, ...] = get_args(Vcov)
@@ -85,6 +85,27 @@ class GradientResult(Result):
         """The within-respondent contrast rows."""
         t = self.table
         return t[t["measure"] == "difference"].reset_index(drop=True)
+
+
+def circles_without_items(codebook: Any, service: str | None = None) -> list[str]:
+    """The circles of ``[circles].order`` that no willingness item (of ``service``) asks about."""
+    have = set(codebook.willingness_items(service)["circle"])
+    return [c for c in codebook.circles if c not in have]
+
+
+def empty_circle_note(codebook: Any, service: str | None = None) -> str | None:
+    """A note naming the circles without willingness items, which an analysis leaves out."""
+    empty = circles_without_items(codebook, service)
+    if not empty:
+        return None
+    names = ", ".join(repr(c) for c in empty)
+    scope = f" of service {service!r}" if service else ""
+    marks = " or ".join(f'circle = "{c}"' for c in empty)
+    return (
+        f"Circle{'s' * (len(empty) > 1)} {names} {'are' if len(empty) > 1 else 'is'} in the "
+        f"codebook's [circles] order, but no willingness item{scope} is marked {marks}: "
+        "left out of this analysis."
+    )
 
 
 def _group_levels(survey: Survey, frame: pd.DataFrame, by: str) -> list[tuple[Any, str]]:
@@ -207,6 +228,9 @@ def gradient(
     n_missing: dict[str, int] = {}
     respondents = []
     for sv in services:
+        empty = empty_circle_note(cb, sv)
+        if empty and empty not in notes:
+            notes.append(empty)
         wide = survey.willingness(sv)
         if wave_value is not None:
             wide = wide[wide[s.wave].astype(str) == str(wave_value)]

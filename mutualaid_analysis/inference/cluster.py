@@ -280,7 +280,10 @@ class ClusterOLSResult:
 
     @property
     def statistic(self) -> np.ndarray:
-        return self.coef / self.std_error
+        """``coef / std_error``; NaN where the SE is 0 up to rounding (nothing to test against)."""
+        se = self.std_error
+        ok = se > 1e-12 * np.abs(self.coef)
+        return np.divide(self.coef, se, out=np.full(se.shape, np.nan), where=ok)
 
     @property
     def p_value(self) -> np.ndarray:
