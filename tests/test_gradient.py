@@ -212,3 +212,20 @@ def test_a_circle_without_items_is_left_out_with_a_note_or_refused(tmp_path):
         with pytest.raises(ma.UsageError, match="within service 'daily_care'"):
             run(survey, service="each")
     assert run(survey, service="emotional_support").table["n"].max() > 0
+
+
+def test_no_willingness_answers_is_refused_with_the_cause(tmp_path):
+    lines = ["编号,村庄,亲属照料,亲属慰藉,朋友慰藉,村民照料,村民慰藉"]
+    for i in range(6):  # every answer is 不知道 (98) or 拒答 (99)
+        lines.append(f"{i + 1},东村,98,99,98,,99")
+    path = tmp_path / "全缺失.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    cb = tmp_path / "codebook.toml"
+    cb.write_text(EMPTY_CIRCLE_CODEBOOK, encoding="utf-8")
+    survey = ma.read_survey(path, codebook=cb)
+    with pytest.raises(ma.InsufficientDataError,
+                       match=r"^gradient\(wave=None\): no respondent of the data \(6 rows\) "
+                             "answered a willingness item"):
+        ma.gradient(survey)
+    with pytest.raises(ma.InsufficientDataError, match="of service 'daily_care'"):
+        ma.gradient(survey, service="daily_care")

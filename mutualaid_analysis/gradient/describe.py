@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.survey import Survey
-from ..exceptions import UsageError
+from ..exceptions import InsufficientDataError, UsageError
 from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
 from ..models.design import resolve_wave
 from ..results import Result
@@ -274,6 +274,19 @@ def gradient(
         keep = [c for c in (s.id, s.cluster, s.wave, by) if c and c in wide.columns]
         respondents.append(wide[keep + circles].assign(service=sv or "pooled"))
 
+    if not rows or max(int(r["n"]) for r in rows) == 0:
+        in_wave = (
+            int((survey.data[s.wave].astype(str) == str(wave_value)).sum())
+            if wave_value is not None
+            else len(survey.data)
+        )
+        where = f"wave {wave_value!r}" if wave_value is not None else "the data"
+        scope = f" of service {service!r}" if service not in (None, "each") else ""
+        raise InsufficientDataError(
+            f"gradient(wave={wave_value!r}): no respondent of {where} ({in_wave} rows) "
+            f"answered a willingness item{scope}, so there is no willingness to estimate "
+            "(check the wave, the missing codes and the items' circle = ... marks)."
+        )
     table = pd.DataFrame(rows)
     first = ["service", "wave", "group", "circle", "measure"]
     contract = ["term", "estimate", "std_error", "statistic", "df", "p_value", "conf_low",
