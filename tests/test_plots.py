@@ -341,6 +341,22 @@ def test_flow_numbers_equal_the_ledger_and_attrition(tmp_path, outcome):
     assert "Rows excluded: 4" in boxes["box-read"]
 
 
+def test_wave_means_of_a_binary_are_shares_with_intervals_inside_0_1(survey):
+    from mutualaid_analysis.inference import cluster_mean, share_conf_int
+
+    t = plots.arm_wave_means(survey, "knows_platform")
+    assert ((t["conf_low"] >= 0) & (t["conf_high"] <= 1)).all()
+    assert t["method"].str.contains("logit-scale").all()
+    row = t.iloc[0]
+    d = survey.data
+    sub = d[(d["arm"] == row["arm"]) & (d["wave"] == row["wave"])]
+    sub = sub[sub["knows_platform"].notna()]
+    fit = cluster_mean(sub["knows_platform"].to_numpy(float), sub["village"].to_numpy())
+    lo, hi, _ = share_conf_int(fit.coef[0], fit.std_error[0], fit.df[0], len(sub))
+    assert (row["conf_low"], row["conf_high"]) == pytest.approx((lo, hi), rel=1e-12)
+    assert row["conf_high"] - row["estimate"] != pytest.approx(row["estimate"] - row["conf_low"])
+
+
 def test_wave_means_match_the_evaluation_means(survey, results):
     mine = plots.arm_wave_means(survey, "gses")
     theirs = results["evaluation"].tables["means"]

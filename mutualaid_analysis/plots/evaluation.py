@@ -110,11 +110,17 @@ def arm_wave_means(survey: Survey, outcome: str, vcov: str = "CR2") -> pd.DataFr
     pandas.DataFrame
         Columns ``outcome, arm, wave, estimate, std_error, df, conf_low,
         conf_high, n, n_clusters, method``; every analysed row with the
-        outcome counts (not only the matched pairs).
+        outcome counts (not only the matched pairs).  For a 0/1 binary
+        variable the mean is a share, and its interval is the logit-scale
+        one of :func:`~mutualaid_analysis.inference.cluster_share`, inside
+        [0, 1].
     """
-    from ..inference import cluster_mean
+    from ..inference import cluster_mean, cluster_share
 
     values = outcome_values(survey, outcome)
+    var = survey.codebook.variables.get(outcome)
+    finite = values["value"][np.isfinite(values["value"])]
+    is_share = var is not None and var.type == "binary" and bool(finite.isin([0.0, 1.0]).all())
     rows = []
     for arm in _arms(survey, values):
         for wave in _waves(survey):
@@ -127,7 +133,17 @@ def arm_wave_means(survey: Survey, outcome: str, vcov: str = "CR2") -> pd.DataFr
                 "n": len(sub),
                 "n_clusters": sub["cluster"].nunique(),
             }
-            if len(sub) and sub["cluster"].nunique() > 1:
+            if len(sub) and is_share:
+                t = cluster_share(
+                    sub["value"].to_numpy(), sub["cluster"].to_numpy(), vcov=vcov
+                ).iloc[0]
+                row.update(
+                    {
+                        k: t[k]
+                        for k in ("estimate", "std_error", "df", "conf_low", "conf_high", "method")
+                    }
+                )
+            elif len(sub) and sub["cluster"].nunique() > 1:
                 t = cluster_mean(
                     sub["value"].to_numpy(), sub["cluster"].to_numpy(), vcov=vcov
                 ).table.iloc[0]
