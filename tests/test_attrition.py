@@ -474,3 +474,21 @@ def test_baseline_equivalence_gives_a_reason_for_too_few_values():
     t = baseline_equivalence(ma.from_frame(frame, codebook()), ["x"]).table.iloc[0]
     assert t["band"] == "not assessed"
     assert "needs at least 2 values of 'x' per arm; workshop has 1" in t["reason"]
+
+
+def test_attrition_says_when_no_follow_up_id_matched(tmp_path):
+    data, cb = write_equivalence_export(tmp_path)
+    lines = data.read_bytes().decode("gbk").splitlines()
+    # the follow-up rows went through a spreadsheet: ids 1..24 became 1001..1024
+    fixed = [lines[0]] + [
+        (f"10{int(ln.split(',', 1)[0]):02d}," + ln.split(',', 1)[1])
+        if ",追踪," in ln else ln
+        for ln in lines[1:]
+    ]
+    data.write_bytes(("\r\n".join(fixed) + "\r\n").encode("gbk"))
+    res = attrition(ma.read_survey(data, codebook=cb))
+    assert res.notes[0].startswith("None of the 24 respondents of the follow-up '追踪' "
+                                   "matched a baseline id")
+    overall = res.table.set_index(["level", "group"]).loc[("respondent", "overall"), "estimate"]
+    assert overall == 1.0
+    assert not any("matched a baseline id" in n for n in attrition(equivalence_survey()).notes)

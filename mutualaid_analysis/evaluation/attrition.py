@@ -358,6 +358,15 @@ def attrition(
         f"{resp['optimistic']} under the optimistic WWC boundary.",
         f"Boundary table: {_WWC_SOURCE}.",
     ]
+    base_ids = set(survey.wave(d.baseline)[d.id].astype(str))
+    follow_ids = set(survey.wave(d.followup)[d.id].astype(str))
+    if follow_ids and not base_ids & follow_ids:
+        notes.insert(
+            0,
+            f"None of the {len(follow_ids)} respondents of the follow-up {d.followup!r} "
+            f"matched a baseline id, so attrition is 100%: check that the respondent id "
+            "column holds the same ids at both waves (leading zeros, prefixes).",
+        )
     if d.cluster:
         notes.append(
             f"Villages lost entirely: {len(lost_villages)}"
