@@ -21,6 +21,7 @@ __all__ = [
     "ConvergenceError",
     "ConvergenceWarning",
     "DataFileError",
+    "InsufficientDataError",
     "MutualAidError",
     "MutualAidWarning",
     "PersonalDataError",
@@ -111,6 +112,15 @@ class PersonalDataError(MutualAidError, ValueError):
 
 class DataFileError(MutualAidError, ValueError):
     """A data file cannot be read at all: missing, empty, unknown format or encoding."""
+
+
+class InsufficientDataError(MutualAidError, ValueError):
+    """The data cannot support the analysis asked for (too few villages, no respondents).
+
+    The message names the analysis, what it needs, what the data have and
+    why (e.g. how many follow-up respondents matched a baseline id).  The
+    command line exits with code 1: the analysis could not be run on the data.
+    """
 
 
 class ConvergenceError(MutualAidError, RuntimeError):

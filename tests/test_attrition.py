@@ -353,3 +353,142 @@ def test_baseline_equivalence_on_the_sample_with_a_scale():
         baseline_equivalence(s, ["age"], sample="all")
     with pytest.raises(UsageError, match="at least one"):
         baseline_equivalence(s, [])
+
+
+EXPORT_CODEBOOK = """
+[survey]
+id = "编号"
+cluster = "村庄"
+wave = "调查轮次"
+waves = ["基线", "追踪"]
+group = "组别"
+treated = "工作坊村"
+missing = [98, 99]
+
+[[variable]]
+name = "编号"
+type = "id"
+
+[[variable]]
+name = "村庄"
+type = "text"
+
+[[variable]]
+name = "调查轮次"
+type = "text"
+
+[[variable]]
+name = "组别"
+type = "text"
+
+[[variable]]
+name = "性别"
+type = "binary"
+values = { 1 = "男", 2 = "女" }
+
+[[variable]]
+name = "有养老金"
+type = "binary"
+values = { 1 = "有", 2 = "无" }
+
+[[variable]]
+name = "年龄"
+type = "integer"
+"""
+
+
+def write_equivalence_export(tmp_path) -> tuple:
+    """A GBK export with Chinese headers; sex coded 1 = 男 / 2 = 女 (answered as text).
+
+    Workshop villages: 7 of 12 women; comparison: 5 of 12.  Everyone in the
+    workshop villages has a pension (有 = code 1), so its proportion of 无 is 0.
+    Ids lost their leading zeros; one 99 (拒答) age.
+    """
+    lines = ["编号,村庄,调查轮次,组别,性别,有养老金,年龄"]
+    women = {"青山村": 4, "柳树村": 3, "东河村": 2, "石桥村": 3}
+    arm = {"青山村": "工作坊村", "柳树村": "工作坊村", "东河村": "对照村", "石桥村": "对照村"}
+    rid = 1
+    for village, n_women in women.items():
+        for i in range(6):
+            sex = "女" if i < n_women else "男"
+            pension = "有" if arm[village] == "工作坊村" or i % 2 else "无"
+            age = "99" if rid == 5 else str(60 + rid)
+            for wave in ("基线", "追踪"):
+                lines.append(f"{rid},{village},{wave},{arm[village]},{sex},{pension},{age}")
+            rid += 1
+    data = tmp_path / "基线.csv"
+    data.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    cb = tmp_path / "codebook.toml"
+    cb.write_text(EXPORT_CODEBOOK, encoding="utf-8")
+    return data, cb
+
+
+def test_baseline_equivalence_of_a_binary_coded_1_2(tmp_path):
+    data, cb = write_equivalence_export(tmp_path)
+    survey = ma.read_survey(data, codebook=cb)
+    t = baseline_equivalence(survey, ["性别", "有养老金", "年龄"]).table.set_index("term")
+    # 性别: proportions of 女 (code 2, the second level) 7/12 and 5/12;
+    # ln OR = ln(7/5) - ln(5/7) = 2 ln 1.4 = 0.672944; omega = 1 - 3/(4*24 - 9) = 84/87;
+    # d_Cox = 84/87 * 0.672944 / 1.65 = 0.393781.
+    assert t.at["性别", "mean_treated"] == pytest.approx(7 / 12)
+    assert t.at["性别", "mean_comparison"] == pytest.approx(5 / 12)
+    assert t.at["性别", "estimate"] == pytest.approx(84 / 87 * 2 * math.log(1.4) / 1.65)
+    assert t.at["性别", "estimate"] == pytest.approx(0.393781, abs=1e-6)
+    assert t.at["性别", "band"] == "not satisfied"
+    assert "'女' (code 2)" in t.at["性别", "method"]
+    assert t.at["性别", "reason"] == ""
+    # 有养老金: nobody in the workshop villages lacks one -> not assessed, with the reason.
+    assert t.at["有养老金", "band"] == "not assessed"
+    assert t.at["有养老金", "mean_treated"] == 0.0
+    assert "proportion of '无' is 0 in 工作坊村" in t.at["有养老金", "reason"]
+    assert "Cox index is undefined" in t.at["有养老金", "reason"]
+    assert t.at["年龄", "n"] == 23 and t.at["年龄", "reason"] == ""  # the 99 is missing
+    # every not-assessed row says why
+    assert (t.loc[t["band"] == "not assessed", "reason"] != "").all()
+
+
+def test_binary_coding_follows_the_codebook_levels():
+    from types import SimpleNamespace
+
+    from mutualaid_analysis.evaluation.attrition import _binary_coding
+
+    lives_alone = SimpleNamespace(name="独居", values={1: "是", 2: "否"}, levels=None)
+    assert _binary_coding(lives_alone, np.array([1.0, 2.0]))[0] == (1.0, 2.0, "否")
+    lives_alone.levels = ["否", "是"]  # the codebook says 是 is the "yes" level
+    assert _binary_coding(lives_alone, np.array([1.0, 2.0]))[0] == (2.0, 1.0, "是")
+    lives_alone.levels = [2, 1]
+    assert _binary_coding(lives_alone, np.array([1.0, 2.0]))[0] == (2.0, 1.0, "是")
+    unlabelled = SimpleNamespace(name="b", values=None)
+    assert _binary_coding(unlabelled, np.array([3.0, 7.0, 3.0]))[0] == (3.0, 7.0, "7")
+    coding, reason = _binary_coding(unlabelled, np.array([1.0, 2.0, 3.0]))
+    assert coding is None and "3 level(s)" in reason
+    coding, reason = _binary_coding(lives_alone, np.array([1.0, 2.0, 5.0]))
+    assert coding is None and "takes values 5" in reason
+
+
+def test_baseline_equivalence_gives_a_reason_for_too_few_values():
+    s = equivalence_survey()
+    frame = s.data.copy()
+    frame.loc[frame["arm"] == "workshop", "x"] = np.where(
+        frame.loc[frame["arm"] == "workshop", "resp_id"] == "T0", 1.0, np.nan)
+    t = baseline_equivalence(ma.from_frame(frame, codebook()), ["x"]).table.iloc[0]
+    assert t["band"] == "not assessed"
+    assert "needs at least 2 values of 'x' per arm; workshop has 1" in t["reason"]
+
+
+def test_attrition_says_when_no_follow_up_id_matched(tmp_path):
+    data, cb = write_equivalence_export(tmp_path)
+    lines = data.read_bytes().decode("gbk").splitlines()
+    # the follow-up rows went through a spreadsheet: ids 1..24 became 1001..1024
+    fixed = [lines[0]] + [
+        (f"10{int(ln.split(',', 1)[0]):02d}," + ln.split(',', 1)[1])
+        if ",追踪," in ln else ln
+        for ln in lines[1:]
+    ]
+    data.write_bytes(("\r\n".join(fixed) + "\r\n").encode("gbk"))
+    res = attrition(ma.read_survey(data, codebook=cb))
+    assert res.notes[0].startswith("None of the 24 respondents of the follow-up '追踪' "
+                                   "matched a baseline id")
+    overall = res.table.set_index(["level", "group"]).loc[("respondent", "overall"), "estimate"]
+    assert overall == 1.0
+    assert not any("matched a baseline id" in n for n in attrition(equivalence_survey()).notes)

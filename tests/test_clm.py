@@ -415,9 +415,27 @@ def test_constant_and_collinear_covariates(raw):
         fit_ordinal(survey, ["lives_alone", "schooling"])
 
 
+def test_moderator_errors_call_it_a_moderator(raw, sample):
+    with pytest.raises(ma.UsageError, match="^moderator 'income' is not a variable"):
+        fit_ordinal(sample, ["age"], ["income"])
+    with pytest.raises(ma.UsageError, match="^covariate 'income' is not a variable"):
+        fit_ordinal(sample, ["income"], ["lives_alone"])
+    with pytest.raises(ma.UsageError, match="^moderator 'wave' is text; a moderator must be"):
+        fit_ordinal(sample, moderators=["wave"])
+    frame = raw.copy()
+    frame["lives_alone"] = 0
+    survey = ma.from_frame(frame, sample_paths()["codebook"])
+    with pytest.raises(ma.UsageError, match="^moderator 'lives_alone' takes a single value"):
+        fit_ordinal(survey, ["age"], ["lives_alone"])
+    # a single name is one moderator, not its letters
+    one = fit_ordinal(sample, moderators="lives_alone", service="daily_care")
+    assert one.info["moderators"] == ["lives_alone"]
+
+
 def test_one_village_cannot_be_clustered(raw):
     survey = ma.from_frame(raw[raw["village"] == 1], sample_paths()["codebook"])
-    with pytest.raises(ma.UsageError, match="at least 2 villages"):
+    with pytest.raises(ma.InsufficientDataError,
+                       match=r"^fit_ordinal\(vcov='cluster'\): .* at least 2 villages; .* from 1\."):
         fit_ordinal(survey)
     assert fit_ordinal(survey, vcov="respondent").df == survey.data["resp_id"].nunique() - 1
 

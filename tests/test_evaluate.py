@@ -475,3 +475,137 @@ def test_wilcoxon_small_samples_follow_r():
         )
         assert row["statistic"] == v
         assert row["p_value"] == pytest.approx(p, rel=1e-6)
+
+
+PANEL_CODEBOOK = """
+[survey]
+id = "编号"
+cluster = "村庄"
+wave = "轮次"
+waves = ["基线", "追踪"]
+group = "组别"
+treated = "工作坊村"
+missing = [98, 99]
+
+[circles]
+order = ["relatives", "villagers"]
+
+[responses.willing5]
+values = { 1 = "非常不愿意", 2 = "不太愿意", 3 = "一般", 4 = "比较愿意", 5 = "非常愿意" }
+
+[[variable]]
+name = "编号"
+type = "id"
+
+[[variable]]
+name = "村庄"
+type = "text"
+
+[[variable]]
+name = "轮次"
+type = "text"
+
+[[variable]]
+name = "组别"
+type = "text"
+
+[[variable]]
+name = "自评健康"
+type = "integer"
+min = 1
+max = 5
+
+[[variable]]
+name = "亲属"
+type = "ordinal"
+responses = "willing5"
+circle = "relatives"
+
+[[variable]]
+name = "村民"
+type = "ordinal"
+responses = "willing5"
+circle = "villagers"
+"""
+
+_ANSWERS = ["一般", "比较愿意", "非常愿意", "不太愿意"]
+
+
+def write_panel_export(tmp_path, villages, *, lose_zeros=False):
+    """A GBK panel export, one file for both waves: Chinese headers and text answers.
+
+    ``villages``: {name: arm}; 4 respondents each, ids like 0101.  With
+    ``lose_zeros`` the follow-up ids lost their leading zero (0101 -> 101), as
+    when one wave went through a spreadsheet.
+    """
+    lines = ["编号,村庄,轮次,组别,自评健康,亲属,村民"]
+    for v, (village, arm) in enumerate(villages.items(), start=1):
+        for i in range(4):
+            rid = f"{v:02d}{i:02d}"
+            for w, wave in enumerate(("基线", "追踪")):
+                shown = rid.lstrip("0") if (w and lose_zeros) else rid
+                health = "99" if (v, i, w) == (1, 0, 1) else str(1 + (v * i + w * (i + v)) % 5)
+                lines.append(f"{shown},{village},{wave},{arm},{health},"
+                             f"{_ANSWERS[(v * i + w) % 4]},{_ANSWERS[(v + i * w) % 4]}")
+    path = tmp_path / "两轮.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    cb = tmp_path / "codebook.toml"
+    cb.write_text(PANEL_CODEBOOK, encoding="utf-8")
+    return ma.read_survey(path, codebook=cb)
+
+
+FOUR_VILLAGES = {"青山村": "工作坊村", "柳树村": "工作坊村", "东河村": "对照村", "石桥村": "对照村"}
+
+
+def test_ids_that_lost_their_zeros_are_named_as_the_cause(tmp_path):
+    survey = write_panel_export(tmp_path, FOUR_VILLAGES, lose_zeros=True)
+    with pytest.raises(ma.InsufficientDataError) as err:
+        evaluate(survey, outcome="自评健康", seed=1, B=99)
+    msg = str(err.value)
+    assert msg.startswith("evaluate(outcome='自评健康'): ")
+    assert "0 of the 16 respondents of the follow-up matched a baseline id" in msg
+    assert "0 villages in '工作坊村' and 0 villages in '对照村'" in msg
+    assert "leading zeros" in msg
+    assert not isinstance(err.value, UsageError)  # the data, not the call: exit code 1
+    # the DiD of circle_expansion does not need matched respondents: it runs, and says
+    # why the within-arm rows are empty
+    res = circle_expansion(survey, seed=1, B=99)
+    assert any("within-arm changes are not estimable" in n and "0 of the 16" in n
+               for n in res.notes)
+    assert res.table.loc[res.table["estimand"] == "between-arm effect", "estimate"].notna().all()
+    # with the ids intact, the same file is analysed
+    ok = write_panel_export(tmp_path, FOUR_VILLAGES)
+    table = evaluate(ok, outcome="自评健康", seed=1, B=99).table
+    assert table["n_clusters"].max() == 4
+
+
+def test_one_village_per_arm_is_refused(tmp_path):
+    two = {"青山村": "工作坊村", "东河村": "对照村"}
+    survey = write_panel_export(tmp_path, two)
+    for run in (lambda: evaluate(survey, outcome="自评健康", seed=1, B=99),
+                lambda: circle_expansion(survey, seed=1, B=99)):
+        with pytest.raises(ma.InsufficientDataError,
+                           match="1 village in '工作坊村' and 1 village in '对照村'") as err:
+            run()
+        assert "at least 2 villages in each arm" in str(err.value)
+        assert "cannot be told apart from that village" in str(err.value)
+    one = write_panel_export(tmp_path, {"青山村": "工作坊村"})
+    with pytest.raises(ma.InsufficientDataError,
+                       match=r"^evaluate\(outcome='自评健康'\): the analytic panel has 1 village "
+                             r"\(only respondents observed at both waves are used; 4 of the 4"):
+        evaluate(one, outcome="自评健康")
+
+
+def test_a_circle_without_items_is_no_outcome(tmp_path):
+    text = PANEL_CODEBOOK.replace('order = ["relatives", "villagers"]',
+                                  'order = ["relatives", "friends", "villagers"]')
+    survey = write_panel_export(tmp_path, FOUR_VILLAGES)
+    cb = tmp_path / "codebook.toml"
+    cb.write_text(text, encoding="utf-8")
+    survey = ma.read_survey(tmp_path / "两轮.csv", codebook=cb)
+    with pytest.raises(UsageError, match="outcome 'friends' is a circle .* no willingness item "
+                                         'is marked circle = "friends"'):
+        evaluate(survey, outcome="friends")
+    res = circle_expansion(survey, seed=1, B=99)
+    assert "friends" not in set(res.table["circle"])
+    assert any("'friends'" in n and "left out" in n for n in res.notes)

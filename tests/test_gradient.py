@@ -117,3 +117,115 @@ def test_within_respondent_analyses_take_one_wave(sample):
             fn(sample, wave=None)
         assert fn(sample, wave="post").info["wave"] == "post"
         assert fn(sample).info["wave"] == "pre"
+
+
+EMPTY_CIRCLE_CODEBOOK = """
+[survey]
+id = "编号"
+cluster = "村庄"
+missing = [98, 99]
+
+[circles]
+order = ["relatives", "friends", "villagers", "strangers"]
+
+[services]
+order = ["daily_care", "emotional_support"]
+
+[responses.willing5]
+values = { 1 = "非常不愿意", 2 = "不太愿意", 3 = "一般", 4 = "比较愿意", 5 = "非常愿意" }
+
+[[variable]]
+name = "编号"
+type = "id"
+
+[[variable]]
+name = "村庄"
+type = "text"
+
+[[variable]]
+name = "亲属照料"
+type = "ordinal"
+responses = "willing5"
+circle = "relatives"
+service = "daily_care"
+
+[[variable]]
+name = "亲属慰藉"
+type = "ordinal"
+responses = "willing5"
+circle = "relatives"
+service = "emotional_support"
+
+[[variable]]
+name = "朋友慰藉"
+type = "ordinal"
+responses = "willing5"
+circle = "friends"
+service = "emotional_support"
+
+[[variable]]
+name = "村民照料"
+type = "ordinal"
+responses = "willing5"
+circle = "villagers"
+service = "daily_care"
+
+[[variable]]
+name = "村民慰藉"
+type = "ordinal"
+responses = "willing5"
+circle = "villagers"
+service = "emotional_support"
+"""
+
+
+def _empty_circle_survey(tmp_path):
+    """'strangers' has no item at all; 'friends' none of daily care.  GBK, text answers."""
+    answers = ["非常愿意", "比较愿意", "一般", "不太愿意", "98"]
+    lines = ["编号,村庄,亲属照料,亲属慰藉,朋友慰藉,村民照料,村民慰藉"]
+    for i in range(24):
+        row = [answers[(i + k) % 4 if k else i % 5] for k in range(5)]
+        lines.append(f"{i + 1},{'东村西村南村'[2 * (i % 3):2 * (i % 3) + 2]},{','.join(row)}")
+    path = tmp_path / "问卷.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    cb = tmp_path / "codebook.toml"
+    cb.write_text(EMPTY_CIRCLE_CODEBOOK, encoding="utf-8")
+    return ma.read_survey(path, codebook=cb)
+
+
+def test_a_circle_without_items_is_left_out_with_a_note_or_refused(tmp_path):
+    survey = _empty_circle_survey(tmp_path)
+    res = ma.gradient(survey)
+    assert set(res.means()["circle"]) == {"relatives", "friends", "villagers"}
+    assert any("'strangers'" in n and 'circle = "strangers"' in n and "left out" in n
+               for n in res.notes)
+    daily = ma.gradient(survey, service="daily_care")
+    assert set(daily.means()["circle"]) == {"relatives", "villagers"}
+    assert any("'friends', 'strangers' are in" in n and "of service 'daily_care'" in n
+               for n in daily.notes)
+    order = ma.test_ordering(survey)
+    assert any("'strangers'" in n for n in order.notes)
+    for run in (ma.test_ordering, ma.classify_profiles):
+        with pytest.raises(ma.UsageError, match="no willingness item of that service is "
+                                                'marked circle = "friends"; circles with'):
+            run(survey, service="daily_care")
+        with pytest.raises(ma.UsageError, match="within service 'daily_care'"):
+            run(survey, service="each")
+    assert run(survey, service="emotional_support").table["n"].max() > 0
+
+
+def test_no_willingness_answers_is_refused_with_the_cause(tmp_path):
+    lines = ["编号,村庄,亲属照料,亲属慰藉,朋友慰藉,村民照料,村民慰藉"]
+    for i in range(6):  # every answer is 不知道 (98) or 拒答 (99)
+        lines.append(f"{i + 1},东村,98,99,98,,99")
+    path = tmp_path / "全缺失.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    cb = tmp_path / "codebook.toml"
+    cb.write_text(EMPTY_CIRCLE_CODEBOOK, encoding="utf-8")
+    survey = ma.read_survey(path, codebook=cb)
+    with pytest.raises(ma.InsufficientDataError,
+                       match=r"^gradient\(wave=None\): no respondent of the data \(6 rows\) "
+                             "answered a willingness item"):
+        ma.gradient(survey)
+    with pytest.raises(ma.InsufficientDataError, match="of service 'daily_care'"):
+        ma.gradient(survey, service="daily_care")

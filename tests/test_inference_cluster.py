@@ -281,3 +281,19 @@ def test_one_observation_per_cluster_cr2_is_hc2(n, seed):
     fit = cluster_ols(y, X, np.arange(n))
     hc2 = sm.OLS(y, X).fit(cov_type="HC2").cov_params()
     assert_allclose(fit.vcov, hc2, rtol=1e-9, atol=1e-13)
+
+
+def test_contrast_with_a_zero_standard_error_has_no_test():
+    # Every village has the same mean change (+1), so the cluster-robust SE is 0:
+    # there is no variation to test against; the contrast must not divide by zero.
+    import math
+
+    from mutualaid_analysis.inference import cluster_mean
+
+    d = np.array([2.0, 0.0, 3.0, -1.0, 1.0, 1.0])
+    fit = cluster_mean(d, np.array([1, 1, 2, 2, 3, 3]))
+    c = fit.contrast("mean")
+    assert c.estimate == pytest.approx(1.0) and c.std_error == pytest.approx(0.0, abs=1e-12)
+    assert math.isnan(c.statistic) and math.isnan(c.p_value)
+    assert np.isnan(fit.statistic[0]) and np.isnan(fit.p_value[0])
+    assert np.isnan(fit.table["p_value"].iloc[0])

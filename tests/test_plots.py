@@ -333,7 +333,28 @@ def test_flow_numbers_equal_the_ledger_and_attrition(tmp_path, outcome):
         assert f"n = {att.loc[arm, 'n_baseline']} respondents" in boxes[f"box-baseline-{arm}"]
         assert f"n = {att.loc[arm, 'n_analytic']} respondents" in boxes[f"box-analysed-{arm}"]
         assert f"n = {att.loc[arm, 'n_lost']}" in boxes[f"box-lost-{arm}"]
+    # 4 excluded rows are a small count: shown as <5 by default, as the report's tables do
+    assert "Rows excluded: <5" in boxes["box-read"]
+    assert not re.search(r"(?<![<\d])[1-4]\b(?! village)", boxes["box-read"])
+    ax = plots.flow_diagram(survey, outcome=outcome, lang="en", min_count=1)
+    boxes = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
     assert "Rows excluded: 4" in boxes["box-read"]
+
+
+def test_wave_means_of_a_binary_are_shares_with_intervals_inside_0_1(survey):
+    from mutualaid_analysis.inference import cluster_mean, share_conf_int
+
+    t = plots.arm_wave_means(survey, "knows_platform")
+    assert ((t["conf_low"] >= 0) & (t["conf_high"] <= 1)).all()
+    assert t["method"].str.contains("logit-scale").all()
+    row = t.iloc[0]
+    d = survey.data
+    sub = d[(d["arm"] == row["arm"]) & (d["wave"] == row["wave"])]
+    sub = sub[sub["knows_platform"].notna()]
+    fit = cluster_mean(sub["knows_platform"].to_numpy(float), sub["village"].to_numpy())
+    lo, hi, _ = share_conf_int(fit.coef[0], fit.std_error[0], fit.df[0], len(sub))
+    assert (row["conf_low"], row["conf_high"]) == pytest.approx((lo, hi), rel=1e-12)
+    assert row["conf_high"] - row["estimate"] != pytest.approx(row["estimate"] - row["conf_low"])
 
 
 def test_wave_means_match_the_evaluation_means(survey, results):
@@ -386,3 +407,59 @@ def test_likert_counts_add_up(survey):
     assert counts.query("circle == 'relatives' and service == 'daily_care'")["n"].sum() == (
         pre["will_rel_care"].notna().sum()
     )
+
+
+def _survey_with_a_small_village():
+    """The sample, with only 3 respondents of one workshop village left."""
+    src = files("mutualaid_analysis") / "_sample"
+    frame = pd.read_csv(src / "village_survey.csv")
+    village = frame.loc[frame["arm"] == "workshop", "village"].iloc[0]
+    ids = frame.loc[frame["village"] == village, "resp_id"].unique()
+    frame = frame[(frame["village"] != village) | frame["resp_id"].isin(ids[:3])]
+    return ma.from_frame(frame, src / "codebook.toml"), village
+
+
+def test_slope_leaves_out_villages_below_min_count():
+    survey, small = _survey_with_a_small_village()
+    n_villages = survey.data["village"].nunique()
+    ax = plots.slope(survey, "gses", lang="en")
+    lines = [ln for ln in ax.get_lines() if ln.get_gid() == "unit"]
+    assert len(lines) == n_villages - 1
+    note = [t for t in ax.texts if t.get_gid() == "not-drawn"]
+    assert len(note) == 1
+    assert note[0].get_text() == (
+        "1 village(s) with fewer than 5 matched respondents not drawn"
+    )
+    everything = plots.slope(survey, "gses", lang="en", min_count=1)
+    assert len([ln for ln in everything.get_lines() if ln.get_gid() == "unit"]) == n_villages
+    assert not [t for t in everything.texts if t.get_gid() == "not-drawn"]
+    # respondent lines: the small village's 3 respondents are not drawn either
+    people = plots.slope(survey, "gses", unit="respondent", lang="en")
+    wide = survey.data.pivot_table(index=["resp_id", "village"], columns="wave",
+                                   values="gses_01", aggfunc="size").reset_index()
+    n_drawn = len([ln for ln in people.get_lines() if ln.get_gid() == "unit"])
+    assert n_drawn < len(wide) and "not drawn" in _texts(people)
+    zh = plots.slope(survey, "gses", lang="zh")
+    assert "1 个村庄匹配受访者少于 5 人，未画出" in _texts(zh)
+    with pytest.raises(UsageError, match="min_count"):
+        plots.slope(survey, "gses", min_count=0)
+    with pytest.raises(UsageError, match="min_count"):
+        plots.flow_diagram(survey, min_count=2.5)
+
+
+def test_flow_diagram_shows_small_counts_as_below_the_threshold():
+    src = files("mutualaid_analysis") / "_sample"
+    frame = pd.read_csv(src / "village_survey.csv")
+    both = frame.groupby("resp_id")["wave"].transform("nunique") == 2
+    frame = frame[both]  # nobody lost ...
+    post = frame.loc[(frame["arm"] == "workshop") & (frame["wave"] == "post")].index
+    s = ma.from_frame(frame.drop(post[:3]), src / "codebook.toml")  # ... but 3 workshop ones
+    counts = plots.flow_counts(s)
+    ax = plots.flow_diagram(s, lang="en")
+    boxes = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
+    drawn = "\n".join(boxes.values())
+    small = counts.loc[(counts["respondents"] > 0) & (counts["respondents"] < 5), "respondents"]
+    assert len(small)  # the data have small counts to hide
+    for n in small:
+        assert not re.search(rf"(?<![<\d]){n}(?! village)\b", drawn.replace("<5", ""))
+    assert "<5" in boxes["box-lost-workshop"]

@@ -98,8 +98,13 @@ def test_reliable_change_by_hand():
     assert "C5" not in people.index
     assert people.at["T4", "category"] == "improved"
     assert people.at["T4", "rci"] == pytest.approx(7 / math.sqrt(10))
-    # a share of 0 in every village has no interval
-    assert np.isnan(t.at[("comparison", "improved"), "conf_low"])
+    # a share of 0 gets the Clopper-Pearson interval on its 4 respondents:
+    # [0, 1 - 0.025 ** (1 / 4)] = [0, 0.6024]
+    zero = t.loc[("comparison", "improved")]
+    assert zero["conf_low"] == 0.0
+    assert zero["conf_high"] == pytest.approx(1 - 0.025 ** 0.25, rel=1e-12)
+    assert zero["conf_high"] == pytest.approx(0.6024, abs=1e-4)
+    assert "Clopper-Pearson" in zero["method"]
     # 2 villages per arm: the CR2 interval exists for the mixed shares
     ci = t.loc[("workshop", "unchanged")]
     assert 0 <= ci["conf_low"] <= 0.25 <= ci["conf_high"] <= 1

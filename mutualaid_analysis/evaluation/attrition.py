@@ -358,6 +358,15 @@ def attrition(
         f"{resp['optimistic']} under the optimistic WWC boundary.",
         f"Boundary table: {_WWC_SOURCE}.",
     ]
+    base_ids = set(survey.wave(d.baseline)[d.id].astype(str))
+    follow_ids = set(survey.wave(d.followup)[d.id].astype(str))
+    if follow_ids and not base_ids & follow_ids:
+        notes.insert(
+            0,
+            f"None of the {len(follow_ids)} respondents of the follow-up {d.followup!r} "
+            f"matched a baseline id, so attrition is 100%: check that the respondent id "
+            "column holds the same ids at both waves (leading zeros, prefixes).",
+        )
     if d.cluster:
         notes.append(
             f"Villages lost entirely: {len(lost_villages)}"
@@ -399,6 +408,43 @@ def _boundary_note(overall: float, diff_pp: float, boundary: str, limit: float) 
 # --------------------------------------------------------------------------- baseline equivalence
 
 
+def _binary_coding(var: Any, values: np.ndarray) -> tuple[tuple[float, float, str] | None, str]:
+    """The (no, yes, yes label) codes of a binary variable, or None and the reason why not.
+
+    The codebook's ``levels`` (codes or their labels) order the two levels
+    when present; otherwise the two value-label codes, or the two values
+    found, in ascending order.  The second level is "yes".
+    """
+    labels = dict(var.values or {})
+    by_label = {str(v): k for k, v in labels.items()}
+    found = sorted(set(np.unique(values).tolist()))
+    levels = getattr(var, "levels", None)
+    if levels:
+        codes = []
+        for lev in levels:
+            code = by_label.get(str(lev), lev)
+            try:
+                codes.append(float(code))
+            except (TypeError, ValueError):
+                return None, (f"level {lev!r} of {var.name!r} in the codebook's levels is "
+                              "neither a code nor a value label")
+    elif len(labels) == 2:
+        codes = sorted(float(k) for k in labels)
+    else:
+        codes = found
+    if len(codes) != 2:
+        shown = ", ".join(f"{c:g}" for c in codes)
+        return None, (f"binary {var.name!r} has {len(codes)} level(s) ({shown}); a Cox index "
+                      "needs exactly two")
+    stray = [v for v in found if v not in codes]
+    if stray:
+        return None, (f"binary {var.name!r} takes values {', '.join(f'{v:g}' for v in stray)} "
+                      f"besides its two levels {codes[0]:g} and {codes[1]:g}")
+    yes = codes[1]
+    key = int(yes) if float(yes).is_integer() else yes
+    return (codes[0], yes, str(labels.get(key, f"{yes:g}"))), ""
+
+
 @dataclass(frozen=True, eq=False)
 class EquivalenceResult(Result):
     """Result of :func:`baseline_equivalence`: one row per variable with its WWC band."""
@@ -437,7 +483,8 @@ def baseline_equivalence(
         (Hedges' g, or the Cox index for binary variables; treated minus
         comparison), ``n`` (respondents with the variable), ``method``,
         ``band`` (``"satisfied"``, ``"requires statistical adjustment"``,
-        ``"not satisfied"``, ``"not assessed"``), ``mean_treated``,
+        ``"not satisfied"``, ``"not assessed"``), ``reason`` (why a row is
+        ``"not assessed"``; empty otherwise), ``mean_treated``,
         ``mean_comparison`` (proportions for binary variables),
         ``sd_treated``, ``sd_comparison``, ``n_treated``, ``n_comparison``.
 
@@ -448,7 +495,11 @@ def baseline_equivalence(
     :math:`s_p^2 = ((n_T-1)s_T^2 + (n_C-1)s_C^2)/(n_T+n_C-2)`,
     :math:`\\omega = 1 - 3/(4N-9)`; the Cox index
     :math:`d_{Cox} = \\omega\\,\\ln(OR)/1.65` for binary variables (missing
-    when an arm's proportion is 0 or 1).  Bands (WWC): :math:`|es| \\le 0.05`
+    when an arm's proportion is 0 or 1).  A binary variable need not be
+    coded 0/1 (1 = 男, 2 = 女 is common): its two codes are ordered by the
+    codebook's ``levels`` when it has them, else by value, and the
+    proportions are those of the second ("yes") level, named in ``method``.
+    Bands (WWC): :math:`|es| \\le 0.05`
     satisfied; :math:`0.05 < |es| \\le 0.25` satisfied only with statistical
     adjustment for the variable in the impact model; :math:`> 0.25` not
     satisfied.  Effect sizes are computed at the respondent level, as the
@@ -490,25 +541,53 @@ def baseline_equivalence(
         nt, nc = len(xt), len(xc)
         is_binary = name in cb.variables and cb.variables[name].type == "binary"
         row: dict[str, Any] = {"term": name, "n": nt + nc, "n_treated": nt, "n_comparison": nc}
+        reason = ""
+        if is_binary:
+            coding, reason = _binary_coding(cb.variables[name], x[ok])
+            if coding is not None:
+                no, yes, yes_label = coding
+                xt, xc = (xt == yes).astype(float), (xc == yes).astype(float)
         mt = float(xt.mean()) if nt else np.nan
         mc = float(xc.mean()) if nc else np.nan
         row.update(mean_treated=mt, mean_comparison=mc)
+        arms = ((d.treated, nt, mt), (d.comparison, nc, mc))
         if is_binary:
-            es = cox_index(mt, mc, nt, nc) if nt and nc else np.nan
+            es = np.nan
             row["method"] = "Cox index ln(OR)/1.65 with small-sample correction (WWC)"
+            if not reason:
+                row["method"] += f"; proportions of {yes_label!r} (code {yes:g})"
+                empty = [str(a) for a, n_arm, _ in arms if n_arm == 0]
+                edge = [(str(a), m) for a, n_arm, m in arms if n_arm and m in (0.0, 1.0)]
+                if empty:
+                    reason = f"no respondent of {' or '.join(empty)} has {name!r}"
+                elif edge:
+                    reason = "; ".join(f"the proportion of {yes_label!r} is {m:g} in {a}"
+                                       for a, m in edge)
+                    reason += (": the log odds ratio is infinite, so the Cox index is "
+                               "undefined (judge the difference in proportions otherwise)")
+                else:
+                    es = cox_index(mt, mc, nt, nc)
         else:
             st = float(xt.std(ddof=1)) if nt > 1 else np.nan
             sc = float(xc.std(ddof=1)) if nc > 1 else np.nan
             row.update(sd_treated=st, sd_comparison=sc)
             es = hedges_g(mt, mc, st, sc, nt, nc) if nt > 1 and nc > 1 else np.nan
             row["method"] = "Hedges' g, pooled SD, small-sample correction (WWC)"
+            few = [f"{a} has {n_arm}" for a, n_arm, _ in arms if n_arm < 2]
+            if few:
+                reason = (f"Hedges' g needs at least 2 values of {name!r} per arm; "
+                          + ", ".join(few))
+            elif not np.isfinite(es):
+                reason = f"{name!r} does not vary in either arm (pooled SD 0)"
         row["estimate"] = es
         row["band"] = equivalence_band(es)
+        row["reason"] = reason
         rows.append(row)
     table = contract_frame(
         rows,
         extra=[
             "band",
+            "reason",
             "mean_treated",
             "mean_comparison",
             "sd_treated",

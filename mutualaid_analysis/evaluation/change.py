@@ -18,7 +18,7 @@ from scipy import stats
 
 from ..data.survey import Survey
 from ..exceptions import UsageError
-from ..inference import cluster_mean
+from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
 from ..results import Result, contract_frame
 from .attrition import _design, _outcome_values
 from .scales import reliability as scale_reliability
@@ -119,8 +119,10 @@ def reliable_change(
     A respondent changed reliably when :math:`|RCI| > z_{1-(1-\\text{level})/2}`
     (1.96); improved or deteriorated by the sign and ``higher_is_better``.
     Respondents need the outcome at both waves.  Shares are means of 0/1
-    indicators with village-clustered CR2 standard errors; a share that is 0
-    or 1 in every village has no interval; intervals are clipped to [0, 1].
+    indicators with village-clustered CR2 standard errors and Satterthwaite
+    df; their intervals are built on the logit scale and stay inside
+    [0, 1]; a share of 0 or 1 gets the Clopper-Pearson interval on its
+    respondents (see :func:`~mutualaid_analysis.inference.share_conf_int`).
 
     References
     ----------
@@ -196,10 +198,12 @@ def reliable_change(
                 "n": len(sub),
                 "count": int(y.sum()),
             }
-            row.update(_share(y, sub["cluster"].to_numpy(), level))
+            share = _share(y, sub["cluster"].to_numpy(), level)
+            how = share.pop("how")
+            row.update(share)
             row["method"] = (
-                f"share with {_CRITERION[cat].format(z=z)}; village CR2 CI "
-                "(Satterthwaite df), clipped to [0, 1]"
+                f"share with {_CRITERION[cat].format(z=z)}; village CR2 SE "
+                f"(Satterthwaite df); {SHARE_CI_METHODS[how]}"
             )
             rows.append(row)
     table = contract_frame(rows, id_columns=["outcome", "group"], extra=["count"])
@@ -225,18 +229,15 @@ def reliable_change(
     )
 
 
-def _share(y: np.ndarray, cluster: np.ndarray, level: float) -> dict[str, float]:
-    out: dict[str, float] = {"estimate": float(y.mean()) if len(y) else np.nan}
-    if len(y) == 0 or len(np.unique(cluster)) < 2 or np.all(y == y[0]):
-        return out
-    fit = cluster_mean(y, cluster, vcov="CR2", name="share")
-    se = float(np.asarray(fit.std_error).reshape(-1)[0])
-    df = float(np.asarray(fit.df).reshape(-1)[0])
-    if not (np.isfinite(se) and np.isfinite(df) and df > 0):
-        return out
-    t = float(stats.t.ppf(1 - (1 - level) / 2, df))
-    est = out["estimate"]
-    out.update(
-        std_error=se, df=df, conf_low=max(0.0, est - t * se), conf_high=min(1.0, est + t * se)
-    )
-    return out
+def _share(y: np.ndarray, cluster: np.ndarray, level: float) -> dict[str, Any]:
+    est = float(y.mean()) if len(y) else np.nan
+    se = df = np.nan
+    if len(y) and est in (0.0, 1.0):
+        se = 0.0
+    elif len(y) and len(np.unique(cluster)) >= 2:
+        fit = cluster_mean(y, cluster, vcov="CR2", name="share")
+        se = float(np.asarray(fit.std_error).reshape(-1)[0])
+        df = float(np.asarray(fit.df).reshape(-1)[0])
+    low, high, how = share_conf_int(est, se, df, len(y), level=level)
+    return {"estimate": est, "std_error": se, "df": df, "conf_low": low, "conf_high": high,
+            "how": how}

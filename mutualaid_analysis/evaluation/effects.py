@@ -32,7 +32,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ..data.survey import Survey
-from ..exceptions import UsageError
+from ..exceptions import InsufficientDataError, UsageError
+from ..gradient.describe import circles_without_items
 from ..inference import (
     MAX_ENUMERATE,
     cluster_mean,
@@ -137,6 +138,12 @@ def _outcome_values(survey: Survey, outcome: str) -> tuple[pd.Series, str]:
         values = survey.data[outcome].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         return pd.Series(values, index=survey.data.index, name=outcome), var.display_label("en")
     if outcome in cb.circles:
+        if outcome in circles_without_items(cb):
+            raise UsageError(
+                f"outcome {outcome!r} is a circle of the codebook's [circles] order, but no "
+                f'willingness item is marked circle = "{outcome}", so there is no willingness '
+                "toward it to evaluate."
+            )
         wide = survey.willingness()
         return (
             pd.Series(wide[outcome].to_numpy(dtype=float), index=survey.data.index, name=outcome),
@@ -334,6 +341,80 @@ def _build_panel(
     )
     sample = pd.concat([sample, did], ignore_index=True)
     return _Panel(resp=resp, long=long, cov_names=tuple(cov_names), sample=sample)
+
+
+def _villages(n: int) -> str:
+    return f"{n} village{'s' * (n != 1)}"
+
+
+def _id_matching(survey: Survey, spec: _Spec) -> str:
+    """How many follow-up respondents' ids are found at baseline (for messages)."""
+    s = survey.codebook.survey
+    data = survey.data
+    wave = data[s.wave].astype(str)
+    ids = data[s.id].astype(str)
+    pre, post = set(ids[wave == spec.pre]), set(ids[wave == spec.post])
+    return f"{len(post & pre)} of the {len(post)} respondents of the follow-up matched a baseline id"
+
+
+def _check_support(
+    survey: Survey, panel: _Panel, spec: _Spec, what: str, *, paired: bool
+) -> list[str]:
+    """Refuse, with the cause, a panel whose villages cannot support clustered inference.
+
+    ``paired``: the analysis's main answer uses matched respondents (paired
+    changes, ANCOVA); otherwise (DiD on the long panel) every observation
+    counts, and too few matched villages only leave the within-arm rows
+    empty, which the returned notes say.
+    """
+    resp = panel.resp
+    matched = resp.loc[resp["pre"].notna() & resp["post"].notna()]
+    why = (
+        "only respondents observed at both waves are used; "
+        f"{_id_matching(survey, spec)}, {len(matched)} with the outcome at both waves"
+    )
+    hint = (
+        " Check that the respondent id column holds the same ids at both waves "
+        "(leading zeros, prefixes)."
+        if len(matched) == 0
+        else ""
+    )
+    g_matched = matched["cluster"].nunique()
+    notes: list[str] = []
+    if spec.design == "prepost" or not spec.two_arms:
+        if g_matched < 2:
+            raise InsufficientDataError(
+                f"{what}: the analytic panel has {_villages(g_matched)} ({why}); a "
+                "before/after change with village-clustered inference needs at least 2 "
+                "villages." + hint
+            )
+        return notes
+    if paired:
+        frame, unit = matched, f"the analytic panel ({why}) has"
+    else:
+        frame = panel.long
+        unit = "the data (respondents with the outcome at either wave) have"
+    treated = (frame["arm"].astype(str) == spec.treated_label).to_numpy()
+    per_arm = {
+        spec.treated_label: frame.loc[treated, "cluster"].nunique(),
+        spec.comparison_label: frame.loc[~treated, "cluster"].nunique(),
+    }
+    if min(per_arm.values()) < 2:
+        have = " and ".join(f"{_villages(n)} in {a!r}" for a, n in per_arm.items())
+        raise InsufficientDataError(
+            f"{what}: a between-arm effect with village-clustered inference needs at least "
+            f"2 villages in each arm; {unit} {have}."
+            + (
+                "  With one village in an arm the workshop cannot be told apart from "
+                "that village."
+                if 1 in per_arm.values()
+                else ""
+            )
+            + hint
+        )
+    if g_matched < 2:
+        notes.append(f"The within-arm changes are not estimable: {why}." + hint)
+    return notes
 
 
 # --------------------------------------------------------------------------- within arm
@@ -1156,6 +1237,11 @@ def evaluate(
         Unknown outcome or covariate, fewer than two waves, no village
         column, ``design="comparison"`` or ``"randomized"`` without both
         arms, invalid options (the message lists the valid ones).
+    InsufficientDataError
+        The analytic panel (respondents observed at both waves) has fewer
+        than 2 villages, or, with two arms, fewer than 2 villages in an
+        arm: village-clustered inference is impossible.  The message says
+        how many follow-up respondents matched a baseline id.
 
     Notes
     -----
@@ -1277,6 +1363,7 @@ def evaluate(
     for outcome_name, (values, desc) in zip(outcomes, resolved, strict=True):
         descriptions[outcome_name] = desc
         panel = _build_panel(survey, values, covariates, spec)
+        _check_support(survey, panel, spec, f"evaluate(outcome={outcome_name!r})", paired=True)
         samples.append(panel.sample.assign(outcome=outcome_name))
         means.append(_means_table(panel, spec, outcome_name))
         out_rows: list[dict[str, Any]] = []

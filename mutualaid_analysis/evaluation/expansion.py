@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..data.survey import Survey
 from ..exceptions import UsageError
+from ..gradient.describe import empty_circle_note
 from ..inference import MAX_ENUMERATE
 from ..models.design import _check_columns
 from ..results import Result, contract_frame
@@ -31,6 +32,7 @@ from .effects import (
     _build_panel,
     _check_int,
     _check_seed,
+    _check_support,
     _resolve_spec,
     _within_rows,
 )
@@ -115,6 +117,15 @@ def circle_expansion(
         the contract columns ``term, estimate, std_error, statistic, df,
         p_value, conf_low, conf_high, n, method`` and ``n_clusters``.
 
+    Raises
+    ------
+    InsufficientDataError
+        With two arms, fewer than 2 villages in an arm answered about a
+        circle; with one arm, fewer than 2 villages have respondents
+        observed at both waves.  (With two arms and no matched respondents
+        the DiD still runs; the within-arm rows are empty and a note says
+        why.)
+
     Notes
     -----
     For circle ``c`` the willingness ``W_ict`` (1-5) is modelled by the DiD
@@ -171,8 +182,14 @@ def circle_expansion(
 
     rows: list[dict[str, Any]] = []
     means = []
+    support_notes: list[str] = []
     for label, values in series.items():
         panel = _build_panel(survey, values, covariates, spec)
+        support_notes.extend(
+            _check_support(
+                survey, panel, spec, f"circle_expansion: willingness {label!r}", paired=False
+            )
+        )
         arms = sorted(set(panel.resp["arm"].astype(str)))
         if spec.two_arms:
             arms = [spec.treated_label, *[a for a in arms if a != spec.treated_label]]
@@ -216,6 +233,8 @@ def circle_expansion(
         f"Waves: {spec.pre} (baseline) and {spec.post} (follow-up).",
         f"Willingness: {'pooled over services' if service is None else service}; "
         f"gap = {near} - {far} (nearest minus farthest circle).",
+        *filter(None, [empty_circle_note(cb, service)]),
+        *dict.fromkeys(support_notes),
     ]
     gap_info: dict[str, Any] | None = None
     if spec.design in ("comparison", "randomized"):

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from ..data.survey import Survey
-from ..exceptions import UsageError
-from ..inference import cluster_mean
+from ..exceptions import InsufficientDataError, UsageError
+from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
 from ..models.design import resolve_wave
 from ..results import Result
 
-__all__ = ["GradientResult", "gradient"]
+__all__ = ["GradientResult", "circles_without_items", "empty_circle_note", "gradient"]
 
 Vcov = Literal["CR2", "CR1"]
 VCOVS: tuple[str, ...] = get_args(Vcov)
@@ -44,10 +44,36 @@ class GradientResult(Result):
     """
 
     def plot(self, ax: Any = None, lang: str = "zh", **kwargs: Any) -> Any:
-        """The ripple plot of this result (see :func:`mutualaid_analysis.plots.ripple`)."""
-        from ..plots import ripple
+        """The ripple plot of this result: one ripple, or small multiples when split.
 
-        return ripple(self, ax=ax, lang=lang, **kwargs)
+        A result of one group and wave draws one ripple
+        (:func:`mutualaid_analysis.plots.ripple`) and returns its Axes.  A
+        result split ``by=`` a column (several groups) draws one panel per
+        group, with one shared colour scale and equal ring geometry
+        (:func:`mutualaid_analysis.plots.ripple_grid`), and returns the
+        array of Axes (one row, one column per group), as ``ripple_grid``
+        does; ``ax=`` may then be an array of that many Axes, and ``fig=``
+        a figure to draw on.  Passing ``group=`` (or ``wave=``) draws that
+        one panel with ``ripple``.
+        """
+        from ..plots import ripple, ripple_grid
+        from ..plots.ripple import gradient_frame
+
+        measure = kwargs.get("measure", "mean")
+        frame = gradient_frame(self, measure)
+        if "service" in kwargs and kwargs["service"] is not None:
+            frame = frame[frame["service"] == str(kwargs["service"])]
+        several = frame["group"].nunique() > 1 or frame["wave"].nunique() > 1
+        if not several or "group" in kwargs or "wave" in kwargs:
+            return ripple(self, ax=ax, lang=lang, **kwargs)
+        unused = sorted({"colorbar", "title"} & set(kwargs))
+        if unused:
+            raise UsageError(
+                f"{', '.join(unused)} apply to one ripple; this result has several groups "
+                "or waves (small multiples): leave them out, or choose one panel with "
+                "group=... ."
+            )
+        return ripple_grid(self, lang=lang, ax=ax, **kwargs)
 
 
     def means(self, measure: str = "mean") -> pd.DataFrame:
@@ -59,6 +85,27 @@ class GradientResult(Result):
         """The within-respondent contrast rows."""
         t = self.table
         return t[t["measure"] == "difference"].reset_index(drop=True)
+
+
+def circles_without_items(codebook: Any, service: str | None = None) -> list[str]:
+    """The circles of ``[circles].order`` that no willingness item (of ``service``) asks about."""
+    have = set(codebook.willingness_items(service)["circle"])
+    return [c for c in codebook.circles if c not in have]
+
+
+def empty_circle_note(codebook: Any, service: str | None = None) -> str | None:
+    """A note naming the circles without willingness items, which an analysis leaves out."""
+    empty = circles_without_items(codebook, service)
+    if not empty:
+        return None
+    names = ", ".join(repr(c) for c in empty)
+    scope = f" of service {service!r}" if service else ""
+    marks = " or ".join(f'circle = "{c}"' for c in empty)
+    return (
+        f"Circle{'s' * (len(empty) > 1)} {names} {'are' if len(empty) > 1 else 'is'} in the "
+        f"codebook's [circles] order, but no willingness item{scope} is marked {marks}: "
+        "left out of this analysis."
+    )
 
 
 def _group_levels(survey: Survey, frame: pd.DataFrame, by: str) -> list[tuple[Any, str]]:
@@ -131,6 +178,12 @@ def gradient(
     error of the mean of the village means, with G - 1 degrees of freedom
     (Pustejovsky & Tipton 2018), which the tests check.
 
+    A share's interval is built on the logit scale from its cluster-robust
+    standard error and Satterthwaite df, ``expit(logit(p) ± t·se/(p(1-p)))``,
+    so it stays inside [0, 1]; a share of 0 or 1 (no variation) gets the
+    Clopper-Pearson interval on its respondents.  The ``method`` column says
+    which (see :func:`~mutualaid_analysis.inference.share_conf_int`).
+
     Respondents missing a circle are left out of that circle's estimate and
     of the contrasts involving it; ``info["n_missing"]`` counts them per
     circle.
@@ -175,6 +228,9 @@ def gradient(
     n_missing: dict[str, int] = {}
     respondents = []
     for sv in services:
+        empty = empty_circle_note(cb, sv)
+        if empty and empty not in notes:
+            notes.append(empty)
         wide = survey.willingness(sv)
         if wave_value is not None:
             wide = wide[wide[s.wave].astype(str) == str(wave_value)]
@@ -203,7 +259,7 @@ def gradient(
                                                             "measure": "mean"}, "mean"))
                 rows.append(_estimate((y[ok] >= threshold).astype(float), clu[ok], vcov,
                                       {**ids, "circle": circle, "measure": "share_willing"},
-                                      f"share >= {threshold:g}"))
+                                      f"share >= {threshold:g}", share=True))
             if contrasts and len(circles) >= 2:
                 pairs = [(circles[i], circles[i + 1]) for i in range(len(circles) - 1)]
                 if len(circles) > 2:
@@ -218,6 +274,19 @@ def gradient(
         keep = [c for c in (s.id, s.cluster, s.wave, by) if c and c in wide.columns]
         respondents.append(wide[keep + circles].assign(service=sv or "pooled"))
 
+    if not rows or max(int(r["n"]) for r in rows) == 0:
+        in_wave = (
+            int((survey.data[s.wave].astype(str) == str(wave_value)).sum())
+            if wave_value is not None
+            else len(survey.data)
+        )
+        where = f"wave {wave_value!r}" if wave_value is not None else "the data"
+        scope = f" of service {service!r}" if service not in (None, "each") else ""
+        raise InsufficientDataError(
+            f"gradient(wave={wave_value!r}): no respondent of {where} ({in_wave} rows) "
+            f"answered a willingness item{scope}, so there is no willingness to estimate "
+            "(check the wave, the missing codes and the items' circle = ... marks)."
+        )
     table = pd.DataFrame(rows)
     first = ["service", "wave", "group", "circle", "measure"]
     contract = ["term", "estimate", "std_error", "statistic", "df", "p_value", "conf_low",
@@ -248,15 +317,34 @@ def gradient(
 
 
 def _estimate(y: np.ndarray, clusters: np.ndarray, vcov: str, ids: dict[str, Any],
-              term: str, test: bool = False) -> dict[str, Any]:
-    """One row: a cluster-robust mean of ``y`` (with a test of zero when ``test``)."""
+              term: str, test: bool = False, share: bool = False) -> dict[str, Any]:
+    """One row: a cluster-robust mean of ``y`` (with a test of zero when ``test``).
+
+    With ``share`` the 0/1 ``y`` gets the logit-scale interval of
+    :func:`~mutualaid_analysis.inference.share_conf_int`, which stays in [0, 1].
+    """
     n = len(y)
     n_clusters = len(set(clusters.tolist()))
-    method = f"mean, village-cluster {_VCOV_TEXT[vcov]}"
+    method = f"{'share' if share else 'mean'}, village-cluster {_VCOV_TEXT[vcov]}"
     row: dict[str, Any] = {**ids, "term": term, "n": n, "n_clusters": n_clusters,
                            "method": method}
     if n == 0:
         return {**row, "estimate": np.nan}
+    if share:
+        p = float(np.mean(y))
+        se = df = np.nan
+        if p in (0.0, 1.0):
+            se = 0.0
+        elif n_clusters >= 2:
+            fit = cluster_mean(y, clusters, vcov=vcov, name=term)
+            se, df = float(fit.std_error[0]), float(fit.df[0])
+        low, high, how = share_conf_int(p, se, df, n)
+        if how == "none":
+            method += " (no interval: fewer than two villages)"
+        else:
+            method += f"; {SHARE_CI_METHODS[how]}"
+        return {**row, "estimate": p, "std_error": se, "df": df, "conf_low": low,
+                "conf_high": high, "method": method}
     if n_clusters < 2:
         return {**row, "estimate": float(np.mean(y)),
                 "method": method + " (no interval: fewer than two villages)"}

@@ -27,6 +27,7 @@ from scipy import stats
 from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..results import Result, contract_frame
+from .describe import circles_without_items, empty_circle_note
 
 __all__ = [
     "ALL_GROUPS",
@@ -233,6 +234,19 @@ def prepare(
             f'{list(circles) or "none"} (set circle = "..." on the willingness items).'
         )
     services = _resolve_services(survey, service)
+    for svc in services:
+        if svc is None:
+            continue
+        missing = [c for c in circles_without_items(cb, svc) if c in circles]
+        if missing:
+            raise UsageError(
+                f"{what} compares every circle within service {svc!r}, but no willingness "
+                f"item of that service is marked "
+                + " or ".join(f'circle = "{c}"' for c in missing)
+                + f"; circles with items of {svc!r}: "
+                f"{[c for c in circles if c not in missing]}.  Pool the services "
+                "(service=None), choose another service, or mark the item in the codebook."
+            )
     wave = _resolve_wave(survey, wave)
     if by is not None and by not in survey.data.columns:
         raise UsageError(
@@ -246,6 +260,9 @@ def prepare(
     blocks: list[Block] = []
     excluded_parts: list[pd.DataFrame] = []
     notes: list[str] = []
+    empty = empty_circle_note(cb)
+    if empty:
+        notes.append(empty)
     per_service: dict[str, dict[str, int]] = {}
     for svc in services:
         label = svc if svc is not None else POOLED

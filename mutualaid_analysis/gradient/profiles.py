@@ -17,6 +17,7 @@ from scipy import stats
 
 from ..data.survey import Survey
 from ..exceptions import UsageError
+from ..inference import SHARE_CI_METHODS, share_conf_int
 from ..results import Result, contract_frame
 from .ordering import ALL_GROUPS, Block, cluster_mean_se, prepare
 
@@ -28,7 +29,7 @@ PROFILES: tuple[str, ...] = ("strict", "weak", "flat", "inverted", "mixed")
 
 _SHARE_METHOD = (
     "share of complete respondents; village-cluster CR2 SE (Pustejovsky-Tipton) "
-    "with Satterthwaite df, t interval clipped to [0, 1]"
+    "with Satterthwaite df"
 )
 _MEAN_METHOD = (
     "mean over complete respondents; village-cluster CR2 SE (Pustejovsky-Tipton) "
@@ -112,7 +113,9 @@ def classify_profiles(
         - ``statistic``, ``p_value``: missing (no test);
         - ``df``: Satterthwaite degrees of freedom of the CR2 SE (``G - 1``
           when the villages are of equal size);
-        - ``conf_low``, ``conf_high``: t(df) interval, clipped to [0, 1];
+        - ``conf_low``, ``conf_high``: t(df) interval on the logit scale,
+          inside [0, 1]; Clopper-Pearson for a share of 0 or 1 (see
+          :func:`~mutualaid_analysis.inference.share_conf_int`);
         - ``n``: complete respondents in the group;
         - ``method``;
         - ``count``: respondents with the profile.
@@ -202,7 +205,7 @@ def classify_profiles(
         t = _t(df, conf_level)
         counts = onehot.sum(axis=0).astype(int)
         for j, name in enumerate(PROFILES):
-            lo, hi = share[j] - t * se[j], share[j] + t * se[j]
+            lo, hi, how = share_conf_int(share[j], se[j], df, b.n, level=conf_level)
             rows.append(
                 {
                     **ident,
@@ -210,10 +213,10 @@ def classify_profiles(
                     "estimate": share[j],
                     "std_error": se[j],
                     "df": df,
-                    "conf_low": max(0.0, lo) if np.isfinite(lo) else np.nan,
-                    "conf_high": min(1.0, hi) if np.isfinite(hi) else np.nan,
+                    "conf_low": lo,
+                    "conf_high": hi,
                     "n": b.n,
-                    "method": _SHARE_METHOD,
+                    "method": f"{_SHARE_METHOD}; {SHARE_CI_METHODS[how]}",
                     "count": int(counts[j]),
                 }
             )

@@ -7,6 +7,8 @@
   CR1 t statistic, p-value and test-inversion confidence interval.
 * :func:`randomization_test` -- randomisation inference over assignments of
   clusters to treatment.
+* :func:`cluster_share`, :func:`share_conf_int` -- shares with intervals
+  on the logit scale, which stay inside [0, 1].
 * :func:`tidy` -- stack results into the package's output-table contract.
 """
 
@@ -40,6 +42,7 @@ from .randomization import (
     RiStatistic,
     randomization_test,
 )
+from .share import SHARE_CI_METHODS, cluster_share, share_conf_int
 from .table import TABLE_COLUMNS, make_table, tidy
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "BOOTSTRAP_WEIGHTS",
     "MAX_ENUMERATE",
     "RI_STATISTICS",
+    "SHARE_CI_METHODS",
     "TABLE_COLUMNS",
     "VCOV_TYPES",
     "WALD_TESTS",
@@ -63,8 +67,10 @@ __all__ = [
     "bootstrap_weight_matrix",
     "cluster_mean",
     "cluster_ols",
+    "cluster_share",
     "make_table",
     "randomization_test",
+    "share_conf_int",
     "tidy",
     "wald_test",
     "wild_cluster_bootstrap",

@@ -280,7 +280,10 @@ class ClusterOLSResult:
 
     @property
     def statistic(self) -> np.ndarray:
-        return self.coef / self.std_error
+        """``coef / std_error``; NaN where the SE is 0 up to rounding (nothing to test against)."""
+        se = self.std_error
+        ok = se > 1e-12 * np.abs(self.coef)
+        return np.divide(self.coef, se, out=np.full(se.shape, np.nan), where=ok)
 
     @property
     def p_value(self) -> np.ndarray:
@@ -382,8 +385,13 @@ class ClusterOLSResult:
             df = float(_satterthwaite_df(self._pieces, vec[None, :])[0])
         else:
             df = float(self.n_clusters - 1)
-        stat = (est - null) / se
-        p = float(2 * stats.t.sf(abs(stat), df))
+        if se > 1e-12 * abs(est):
+            stat = (est - null) / se
+            p = float(2 * stats.t.sf(abs(stat), df))
+        else:
+            # Every cluster agrees exactly (the SE is 0 up to rounding): there is no
+            # variation to test against, so no statistic -- not t = 1e16 and p = 0.
+            stat = p = float("nan")
         half = float(stats.t.ppf(1 - alpha / 2, df)) * se
         if term is None:
             term = " + ".join(

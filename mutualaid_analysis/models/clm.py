@@ -25,8 +25,8 @@ import pandas as pd
 from scipy import linalg, sparse
 
 from ..data.survey import Survey
-from ..exceptions import UsageError
-from .design import OrdinalDesign, ordinal_design
+from ..exceptions import InsufficientDataError, UsageError
+from .design import OrdinalDesign, as_names, ordinal_design
 from .results import (
     LINKS,
     VCOV_TYPES,
@@ -584,8 +584,10 @@ def fit_ordinal(
     Raises
     ------
     UsageError
-        Unknown ``link``/``vcov``, unknown or constant covariate, collinear
-        terms, fewer than two villages for ``vcov="cluster"``.
+        Unknown ``link``/``vcov``, unknown or constant covariate or
+        moderator, collinear terms.
+    InsufficientDataError
+        Fewer than two villages for ``vcov="cluster"``.
     ConvergenceError
         The maximiser did not converge (e.g. answers completely separated
         by a term); the message names the terms whose estimates diverge.
@@ -657,6 +659,7 @@ def fit_ordinal(
     check_choice(vcov, VCOV_TYPES, "vcov")
     if not (isinstance(conf_level, float | int) and 0 < conf_level < 1):
         raise UsageError(f"conf_level must be a number between 0 and 1; got {conf_level!r}.")
+    covariates, moderators = as_names(covariates), as_names(moderators)
     design = ordinal_design(
         survey, covariates, moderators, service=service, wave=wave, categorical=categorical
     )
@@ -672,9 +675,10 @@ def fit_ordinal(
             "clustered by respondent instead."
         )
     if used == "cluster" and design.n_clusters < 2:
-        raise UsageError(
-            f"vcov='cluster' needs at least 2 villages; the data modelled have "
-            f"{design.n_clusters}. Use vcov='respondent' or 'model'."
+        raise InsufficientDataError(
+            f"fit_ordinal(vcov='cluster'): village-clustered standard errors need at least "
+            f"2 villages; the answers modelled ({design.n} complete answers) come from "
+            f"{design.n_clusters}. Use vcov='respondent' or 'model', or data from more villages."
         )
 
     fit = clm_fit(design.y, design.X, len(design.categories), link, terms=design.terms)

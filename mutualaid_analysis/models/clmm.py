@@ -29,7 +29,7 @@ from ..results import contract_frame
 from .clm import _moderator_levels, clm_fit
 from .clmm_engine import NestedLaplace, OneFactorAGQ
 from .clmm_results import OrdinalMixedResult
-from .design import OrdinalDesign, ordinal_design
+from .design import OrdinalDesign, as_names, ordinal_design
 from .results import (
     LINKS,
     ConvergenceError,
@@ -549,6 +549,7 @@ def fit_ordinal_mixed(
         raise UsageError(f"conf_level must be between 0 and 1; got {conf_level!r}.")
     if "village" in random_t and not survey.codebook.survey.cluster:
         raise UsageError("a village random effect needs the codebook's [survey] cluster column.")
+    covariates, moderators = as_names(covariates), as_names(moderators)
     design = ordinal_design(
         survey, covariates, moderators, service=service, wave=wave, categorical=categorical
     )

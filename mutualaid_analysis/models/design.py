@@ -117,6 +117,11 @@ def resolve_wave(survey: Survey, wave: Any = "baseline") -> Any:
     return wave
 
 
+def as_names(names: str | Sequence[str]) -> list[str]:
+    """A list of variable names, once each: a single name is one name, not its letters."""
+    return list(dict.fromkeys([names] if isinstance(names, str) else names))
+
+
 def _check_columns(survey: Survey, names: Sequence[str], what: str) -> None:
     cb = survey.codebook
     for name in names:
@@ -126,13 +131,16 @@ def _check_columns(survey: Survey, names: Sequence[str], what: str) -> None:
             raise UsageError(f"{what} {name!r} is not in the analysis data (personal data, "
                              "or absent from the file).")
         if not cb.variables[name].is_numeric:
-            raise UsageError(f"{what} {name!r} is {cb.variables[name].type}; a covariate must "
+            raise UsageError(f"{what} {name!r} is {cb.variables[name].type}; a {what} must "
                              "be numeric, ordinal, binary or category.")
 
 
 def _covariate_block(survey: Survey, values: pd.DataFrame, name: str,
-                     categorical: bool) -> tuple[list[str], np.ndarray]:
-    """Columns for one covariate: itself if numeric, dummies (lowest code baseline) if not."""
+                     categorical: bool, what: str = "covariate") -> tuple[list[str], np.ndarray]:
+    """Columns for one covariate: itself if numeric, dummies (lowest code baseline) if not.
+
+    ``what`` names the variable's role in error messages ("covariate" or "moderator").
+    """
     var = survey.codebook.variables[name]
     col = values[name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     if not categorical:
@@ -141,7 +149,7 @@ def _covariate_block(survey: Survey, values: pd.DataFrame, name: str,
     codes = sorted(set(present) | set(var.values or {}))
     codes = [c for c in codes if c in set(present)]
     if len(codes) < 2:
-        raise UsageError(f"covariate {name!r} takes a single value in the data modelled; "
+        raise UsageError(f"{what} {name!r} takes a single value in the data modelled; "
                          "it cannot be estimated.")
     labels = var.values or {}
     names, cols = [], []
@@ -199,10 +207,10 @@ def ordinal_design(
             raise UsageError(f"no willingness items for service {service!r}; the services "
                              f"are {services or '(none named)'}.")
         items = items[items["service"] == service]
-    covariates = list(dict.fromkeys(covariates))
-    moderators = list(dict.fromkeys(moderators))
+    covariates, moderators = as_names(covariates), as_names(moderators)
     all_cov = list(dict.fromkeys([*covariates, *moderators]))
-    _check_columns(survey, all_cov, "covariate")
+    _check_columns(survey, [c for c in all_cov if c not in moderators], "covariate")
+    _check_columns(survey, moderators, "moderator")
     if categorical is None:
         categorical = [n for n in all_cov if cb.variables[n].type in ("category", "binary")]
     categorical = set(categorical)
@@ -256,7 +264,8 @@ def ordinal_design(
         blocks.append(np.column_stack(svc))
     cov_cols: dict[str, tuple[list[str], np.ndarray]] = {}
     for name in all_cov:
-        cov_cols[name] = _covariate_block(survey, long, name, name in categorical)
+        cov_cols[name] = _covariate_block(survey, long, name, name in categorical,
+                                          "moderator" if name in moderators else "covariate")
         names.extend(cov_cols[name][0])
         kinds.update({t: "covariate" for t in cov_cols[name][0]})
         blocks.append(cov_cols[name][1])

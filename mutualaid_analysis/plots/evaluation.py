@@ -23,8 +23,10 @@ from .style import (
     OKABE_ITO,
     Labels,
     apply_fonts,
+    check_min_count,
     get_axes,
     palette,
+    shown_count,
     use_style,
 )
 
@@ -108,11 +110,17 @@ def arm_wave_means(survey: Survey, outcome: str, vcov: str = "CR2") -> pd.DataFr
     pandas.DataFrame
         Columns ``outcome, arm, wave, estimate, std_error, df, conf_low,
         conf_high, n, n_clusters, method``; every analysed row with the
-        outcome counts (not only the matched pairs).
+        outcome counts (not only the matched pairs).  For a 0/1 binary
+        variable the mean is a share, and its interval is the logit-scale
+        one of :func:`~mutualaid_analysis.inference.cluster_share`, inside
+        [0, 1].
     """
-    from ..inference import cluster_mean
+    from ..inference import cluster_mean, cluster_share
 
     values = outcome_values(survey, outcome)
+    var = survey.codebook.variables.get(outcome)
+    finite = values["value"][np.isfinite(values["value"])]
+    is_share = var is not None and var.type == "binary" and bool(finite.isin([0.0, 1.0]).all())
     rows = []
     for arm in _arms(survey, values):
         for wave in _waves(survey):
@@ -125,7 +133,17 @@ def arm_wave_means(survey: Survey, outcome: str, vcov: str = "CR2") -> pd.DataFr
                 "n": len(sub),
                 "n_clusters": sub["cluster"].nunique(),
             }
-            if len(sub) and sub["cluster"].nunique() > 1:
+            if len(sub) and is_share:
+                t = cluster_share(
+                    sub["value"].to_numpy(), sub["cluster"].to_numpy(), vcov=vcov
+                ).iloc[0]
+                row.update(
+                    {
+                        k: t[k]
+                        for k in ("estimate", "std_error", "df", "conf_low", "conf_high", "method")
+                    }
+                )
+            elif len(sub) and sub["cluster"].nunique() > 1:
                 t = cluster_mean(
                     sub["value"].to_numpy(), sub["cluster"].to_numpy(), vcov=vcov
                 ).table.iloc[0]
@@ -171,6 +189,7 @@ def slope(
     *,
     unit: Literal["village", "respondent"] = "village",
     labels: dict[Any, str] | None = None,
+    min_count: int = 5,
     **kwargs: Any,
 ) -> Axes:
     """Paired slope plot per arm: baseline to follow-up, with the arm's mean change.
@@ -189,6 +208,12 @@ def slope(
         respondent.
     labels : dict, optional
         Your own labels ``{code: label}``.
+    min_count : int, default 5
+        Small-count rule (the report's ``suppress_below``): a village with
+        fewer matched respondents than this is not drawn (neither its line
+        nor, with ``unit="respondent"``, its respondents' lines), and a note
+        under the axes (gid ``"not-drawn"``) says how many were left out; an
+        arm's ``n`` below it shows as ``"n = <5"``.  ``1`` draws everything.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot` for the thin lines (e.g.
         ``alpha``, ``linewidth``).
@@ -203,7 +228,8 @@ def slope(
     Notes
     -----
     Only matched respondents (the outcome observed at both waves) are drawn,
-    so each line is a within-unit change.
+    so each line is a within-unit change.  The arm means use every matched
+    respondent, including those of villages too small to draw.
 
     Examples
     --------
@@ -213,6 +239,7 @@ def slope(
 
     if unit not in ("village", "respondent"):
         raise UsageError(f"unit must be 'village' or 'respondent'; got {unit!r}.")
+    min_count = check_min_count(min_count)
     values = outcome_values(survey, outcome)
     waves = _waves(survey)
     if len(waves) < 2:
@@ -237,10 +264,14 @@ def slope(
         lab = Labels(used, cb, labels)
         ax = get_axes(ax, figsize=(4.6, 3.6))
         ticks, ticklabels = [], []
+        not_drawn = 0
         for k, arm in enumerate(arms):
             x = np.array([3.0 * k, 3.0 * k + 1])
             sub = wide[wide["group"] == arm]
-            units = sub if unit == "respondent" else sub.groupby("cluster")[[first, last]].mean()
+            sizes = sub.groupby("cluster", observed=True)[first].transform("size")
+            big = sub[sizes.to_numpy() >= min_count]
+            not_drawn += sub.loc[sizes.to_numpy() < min_count, "cluster"].nunique()
+            units = big if unit == "respondent" else big.groupby("cluster")[[first, last]].mean()
             thin = {
                 "color": colours[k],
                 "alpha": 0.35 if unit == "village" else 0.12,
@@ -267,7 +298,7 @@ def slope(
                 capsize=4,
                 markersize=6,
                 zorder=5,
-                label=f"{lab.group(arm)} (n = {len(sub)})",
+                label=f"{lab.group(arm)} (n = {shown_count(len(sub), min_count)})",
             )
             ticks += list(x)
             ticklabels += [lab.wave(first), lab.wave(last)]
@@ -286,6 +317,18 @@ def slope(
         ax.set_ylabel(lab.variable(outcome))
         ax.legend(loc="best", title=None)
         ax.set_title(f"{lab.text(unit + 's')}", loc="left", fontsize=8, color="0.35")
+        if not_drawn:
+            ax.text(
+                0.0,
+                -0.13,
+                lab.text("villages_not_drawn").format(k=not_drawn, m=min_count),
+                transform=ax.transAxes,
+                ha="left",
+                va="top",
+                fontsize=7,
+                color="0.35",
+                gid="not-drawn",
+            )
         apply_fonts(ax)
     return ax
 

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .style import Labels, apply_fonts, get_axes, palette, use_style
+from .style import (
+    Labels,
+    apply_fonts,
+    check_min_count,
+    get_axes,
+    palette,
+    shown_count,
+    use_style,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -163,6 +171,7 @@ def flow_diagram(
     outcome: str | None = None,
     followup: Any = None,
     labels: dict[Any, str] | None = None,
+    min_count: int = 5,
     **kwargs: Any,
 ) -> Axes:
     """Participant flow diagram (CONSORT style): baseline, lost to follow-up, analysed, per arm.
@@ -179,6 +188,10 @@ def flow_diagram(
         The follow-up wave (default the last).
     labels : dict, optional
         Your own labels ``{code: label}`` (arms).
+    min_count : int, default 5
+        Small-count rule (the report's ``suppress_below``): a count of
+        respondents ``0 < n < min_count`` shows as ``"<5"``; ``1`` shows
+        every count.  Village counts are shown as they are.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.text` of every box (e.g.
         ``fontsize``).
@@ -187,12 +200,18 @@ def flow_diagram(
     -------
     matplotlib.axes.Axes
         Boxes are texts with gid ``"box-<stage>-<arm>"`` (``"box-read"`` for
-        the input box); the numbers are those of :func:`flow_counts`.
+        the input box); the numbers are those of :func:`flow_counts`, with
+        small counts shown as ``"<min_count"``.
 
     Examples
     --------
     >>> ax = plots.flow_diagram(ma.load_sample())  # doctest: +SKIP
     """
+    min_count = check_min_count(min_count)
+
+    def num(n: Any) -> str:
+        return shown_count(int(n), min_count)
+
     counts = flow_counts(survey, outcome=outcome, followup=followup)
     arms = [
         a
@@ -235,11 +254,11 @@ def flow_diagram(
         read = counts[counts["stage"] == "read"].iloc[0]
         excl = counts[counts["stage"] == "excluded"]
         unit_r, unit_v = lab.text("respondents"), lab.text("villages")
-        top = f"{lab.text('rows_read')}: {int(read.respondents)}"
+        top = f"{lab.text('rows_read')}: {num(read.respondents)}"
         if len(excl):
-            top += f"\n{lab.text('rows_excluded')}: {int(excl['respondents'].sum())}"
+            top += f"\n{lab.text('rows_excluded')}: {num(excl['respondents'].sum())}"
             for r in excl.itertuples():
-                top += f"\n  · {_reason_text(r.reason, lab)}: {int(r.respondents)}"
+                top += f"\n  · {_reason_text(r.reason, lab)}: {num(r.respondents)}"
         put(0.5, 0.92, top, "box-read", multialignment="left")
         xs = np.linspace(0.25, 0.75, len(arms)) if len(arms) > 1 else np.array([0.5])
         for stage, y in (("enrolment", 0.70), ("follow_up", 0.44), ("analysis", 0.16)):
@@ -264,14 +283,14 @@ def flow_diagram(
                 x,
                 0.70,
                 f"{lab.group(arm)}\n{lab.text('baseline_surveyed')}\n"
-                f"n = {int(base.respondents)} {unit_r}, {int(base.villages)} {unit_v}",
+                f"n = {num(base.respondents)} {unit_r}, {int(base.villages)} {unit_v}",
                 f"box-baseline-{arm}",
                 edge=colour,
             )
             arrow(x, 0.63, x, 0.24)
-            text = f"{lab.text('lost')}: n = {int(lost.respondents)}"
+            text = f"{lab.text('lost')}: n = {num(lost.respondents)}"
             for r in why.itertuples():
-                text += f"\n  · {_reason_text(r.reason, lab)}: {int(r.respondents)}"
+                text += f"\n  · {_reason_text(r.reason, lab)}: {num(r.respondents)}"
             put(
                 x + 0.03,
                 0.44,
@@ -284,7 +303,7 @@ def flow_diagram(
             put(
                 x,
                 0.16,
-                f"{lab.text('analysed')}\nn = {int(done.respondents)} {unit_r}, "
+                f"{lab.text('analysed')}\nn = {num(done.respondents)} {unit_r}, "
                 f"{int(done.villages)} {unit_v}",
                 f"box-analysed-{arm}",
                 edge=colour,

@@ -390,6 +390,7 @@ def ripple_grid(
     reach: float | None = None,
     centre_label: bool = True,
     panel_size: float = 3.1,
+    ax: Any = None,
     **kwargs: Any,
 ) -> np.ndarray:
     """Small multiples of ripples: one per group and wave, one shared colour scale.
@@ -412,6 +413,10 @@ def ripple_grid(
         As in :func:`ripple`.
     panel_size : float, default 3.1
         Inches per panel.
+    ax : array of matplotlib.axes.Axes, optional
+        Draw into these Axes instead of adding subplots to ``fig``: one per
+        panel (rows × columns of them, in any shape with that many
+        elements, filled row by row).
     **kwargs
         Passed to each ring's Wedge.
 
@@ -437,9 +442,13 @@ def ripple_grid(
 
         lab = Labels(used, codebook, labels)
         nr, nc = len(row_levels), len(col_levels)
-        if fig is None:
-            fig = plt.figure(figsize=(panel_size * nc + 0.9, panel_size * nr + 0.2))
-        axes = np.asarray(fig.subplots(nr, nc, squeeze=False))
+        if ax is not None:
+            axes = _given_axes(ax, nr, nc, row_levels, col_levels)
+            fig = axes[0, 0].figure
+        else:
+            if fig is None:
+                fig = plt.figure(figsize=(panel_size * nc + 0.9, panel_size * nr + 0.2))
+            axes = np.asarray(fig.subplots(nr, nc, squeeze=False))
         norm = _norm(frame, measure, codebook, vmin, vmax)
         cm = _cmap(cmap)
         circles = _circles(frame, codebook)
@@ -452,6 +461,23 @@ def ripple_grid(
                 apply_fonts(ax)
         _add_colorbar(fig, norm, cm, measure, lab, ax=list(axes.ravel()))
     return axes
+
+
+def _given_axes(ax: Any, nr: int, nc: int, row_levels: list[str],
+                col_levels: list[str]) -> np.ndarray:
+    """The caller's Axes as a (rows, columns) array, or a UsageError saying how many are needed."""
+    from matplotlib.axes import Axes
+
+    flat = [ax] if isinstance(ax, Axes) else list(np.asarray(ax, dtype=object).ravel())
+    if len(flat) != nr * nc or not all(isinstance(a, Axes) for a in flat):
+        panels = [f"{r} · {c}".strip(" ·") for r in row_levels for c in col_levels]
+        got = "one Axes" if isinstance(ax, Axes) else f"{len(flat)} objects"
+        raise UsageError(
+            f"this result draws {nr * nc} panels ({', '.join(panels)}); ax= must hold "
+            f"{nr * nc} Axes (e.g. fig.subplots({nr}, {nc})), got {got}.  Pass a figure with "
+            "fig=, or choose one panel with group=/wave= and plots.ripple()."
+        )
+    return np.asarray(flat, dtype=object).reshape(nr, nc)
 
 
 def plot_ripples(

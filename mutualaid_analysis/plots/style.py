@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import matplotlib as mpl
 import matplotlib.font_manager as fm
+import numpy as np
 
 from ..exceptions import MutualAidWarning, UsageError
 
@@ -304,6 +305,18 @@ def use_style(lang: str = "zh") -> Iterator[Lang]:
         mpl.interactive(interactive)
 
 
+def check_min_count(min_count: Any) -> int:
+    """``min_count`` as a positive integer (the small-count threshold of a figure)."""
+    if isinstance(min_count, bool) or not isinstance(min_count, int | np.integer) or min_count < 1:
+        raise UsageError(f"min_count must be a positive integer; got {min_count!r}.")
+    return int(min_count)
+
+
+def shown_count(n: int, min_count: int) -> str:
+    """A count as a figure shows it: ``"<5"`` when ``0 < n < min_count`` (small-count rule)."""
+    return f"<{min_count}" if 0 < n < min_count else str(int(n))
+
+
 def get_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:
     """``ax``, or a new Axes on a new figure (never the user's current figure).
 
@@ -413,6 +426,7 @@ TEXT: dict[str, dict[str, str]] = {
         "follow_up": "随访",
         "analysis": "分析",
         "allocated": "分组",
+        "villages_not_drawn": "{k} 个村庄匹配受访者少于 {m} 人，未画出",
     },
     "en": {
         "ci": "95% confidence interval",
@@ -443,6 +457,7 @@ TEXT: dict[str, dict[str, str]] = {
         "follow_up": "Follow-up",
         "analysis": "Analysis",
         "allocated": "Arm",
+        "villages_not_drawn": "{k} village(s) with fewer than {m} matched respondents not drawn",
     },
 }
 
