@@ -40,6 +40,7 @@ __all__ = [
     "SUPPORTED_EXTENSIONS",
     "CodebookDraftWarning",
     "draft_codebook",
+    "draft_kind",
 ]
 
 Code = int | float
@@ -1871,16 +1872,13 @@ def _from_plain_data(
         if not col.texts:
             col.kind = "number" if col.numbers else "text"
             col.scale_range = _coded_scale(col, skip)
-            if any(
-                _LEADING_ZERO.match(x) and _num(x) is not None
-                for x in col.cells
-                if x is not None
-            ):
-                col.kind = "text"
-                notes.append(
-                    f"{c}: numbers written with leading zeros (codes, not amounts); "
-                    "drafted as text."
-                )
+            continue
+        if all(_LEADING_ZERO.match(t) and _num(t) is not None for t in col.texts):
+            col.kind = "text"
+            notes.append(
+                f"{c}: numbers written with leading zeros ({_list(col.texts, 3)}): codes, not "
+                "amounts; drafted as text."
+            )
             continue
         col.likert = _likert_candidates(col, skip)
         binary = _binary_labels(col, skip)
@@ -2051,7 +2049,7 @@ def _plain_missing(
             odd = [t for t in info[c].missing_text if t.lower() not in known]
             if odd:
                 notes.append(
-                    f"{c}: answers {_list(odd)} read like a missing answer but no missing code "
+                    f"{c}: answers {_list([repr(t) for t in odd])} read like a missing answer but no missing code "
                     "has that label; validation will report them (label a code with it)."
                 )
     else:
@@ -2208,7 +2206,9 @@ def _mark_circles(doc: dict[str, Any], circles: Sequence[str] | None, notes: lis
         )
     if not c_label and circles is None:
         return
-    order = list(circles) if circles is not None else [n for n, _, _ in CIRCLE_WORDS if n in c_label]
+    order = (
+        list(circles) if circles is not None else [n for n, _, _ in CIRCLE_WORDS if n in c_label]
+    )
     circ_doc: dict[str, Any] = {"order": order}
     if c_label:
         circ_doc["labels"] = {n: c_label[n] for n in order if n in c_label}
@@ -2242,3 +2242,28 @@ def _table_header(
         first = next((n for n in names if n.strip().lower() not in ("survey", "responses")), None)
         sheet = first if first is not None else names[0]
     return [str(c) for c in read_raw(path, sheet=sheet).frame.columns], sheet
+
+
+def draft_kind(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    kind: str | None = None,
+) -> str:
+    """What :func:`draft_codebook` takes ``path`` for, in words.
+
+    Returns ``"labelled data file"`` (.sav, .dta), ``"data export"`` or
+    ``"spreadsheet codebook"`` (.csv, .xlsx: told by the header, unless
+    ``kind`` is ``"data"`` or ``"codebook"``).
+    """
+    p = Path(path)
+    what = SUPPORTED_EXTENSIONS.get(p.suffix.lower())
+    if what is None:
+        raise UsageError(f"{p}: cannot draft a codebook from this file type.")
+    if what == "labelled data file":
+        return what
+    if kind is None:
+        header, _ = _table_header(p, sheet, encoding)
+        kind = "codebook" if _looks_like_codebook(header) else "data"
+    return "spreadsheet codebook" if kind == "codebook" else "data export"

@@ -64,7 +64,14 @@ def workbook_bytes(source: Path = SOURCE) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=STAMP.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*",
+                    rb"\g<1>" + STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode(),
+                    data,
+                )
+            dst.writestr(entry, data)
     return out.getvalue()
 
 
