@@ -267,6 +267,18 @@ def test_english_agree_scale_in_order_and_as_spelled(tmp_path):
     assert survey.data["q1_agree"].tolist() == [5, 4, 1, 2]
 
 
+def test_ambiguous_wording_is_noted(tmp_path):
+    # "poor" is 1 in poor < fair < ... < excellent but 2 in very poor < poor < ...
+    path = _write_gbk(tmp_path / "h.csv", "id,health\n1,Poor\n2,Poor\n3,Poor\n")
+    cb, warning = _draft(path)
+    assert cb["health"].values[1] == "very poor" and cb["health"].values[2] == "Poor"
+    assert any("more than one wording of health5" in n for n in warning.notes)
+    assert ma.read_survey(path, codebook=cb).data["health"].tolist() == [2, 2, 2]
+    cb, warning = _draft(_write_gbk(tmp_path / "h2.csv", "id,health\n1,poor\n2,excellent\n"))
+    assert cb["health"].values[1] == "poor"
+    assert not any("more than one wording" in n for n in warning.notes)
+
+
 def test_ambiguous_answers_take_the_scale_their_header_names(tmp_path):
     path = _write_gbk(
         tmp_path / "amb.csv",
@@ -362,8 +374,8 @@ def test_any_likert_export_reads_back_as_written(tmp_path_factory, example):
         assert var.type == "ordinal"
         labels = list(var.values.values())
         assert any(labels == list(v) for _, v in _VARIANTS), "a known wording, in its order"
-        drawn = {x for x in frame[item] if x not in missing}
-        assert all(labels.index(w) == wording.index(w) for w in drawn), "ranks kept"
+        drawn = sorted({x for x in frame[item] if x not in missing}, key=wording.index)
+        assert [labels.index(w) for w in drawn] == sorted(labels.index(w) for w in drawn)
         got = labelled[item].astype(object).where(labelled[item].notna(), None).tolist()
         want = [None if x in missing else x for x in frame[item]]
         assert got == want

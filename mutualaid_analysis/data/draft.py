@@ -2132,7 +2132,15 @@ def _settle_likert(info: Mapping[str, _Column], notes: list[str]) -> dict[tuple,
     for name, members in family.items():
         variants = next(v for n, _, v in LIKERT_SCALES if n == name)
         union = {t.lower() for col in members for t in col.texts}
-        shared = next((v for v in variants if union <= {x.lower() for x in v}), None)
+        fits = [v for v in variants if union <= {x.lower() for x in v}]
+        shared = fits[0] if fits else None
+        code_of = [{x.lower(): i for i, x in enumerate(v)} for v in fits]
+        if any(c[t] != code_of[0][t] for c in code_of[1:] for t in union):
+            notes.append(
+                f"{_list([m.name for m in members], 3)}: the answers seen "
+                f"({_list(sorted(union), 4)}) fit more than one wording of {name} with "
+                f"different codes; coded as {' < '.join(shared)}."  # type: ignore[arg-type]
+            )
         for col in members:
             texts = {t.lower() for t in col.texts}
             wording = shared or next(v for v in variants if texts <= {x.lower() for x in v})
