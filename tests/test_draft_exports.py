@@ -429,3 +429,20 @@ def test_cli_kind_codebook_on_data_exits_2(tmp_path, capsys):
     out = tmp_path / "cb.toml"
     assert main(["draft-codebook", str(LONG_CSV), "-o", str(out), "--kind", "codebook"]) == 2
     assert "not a spreadsheet codebook" in capsys.readouterr().err
+
+
+def test_export_without_rows_is_a_usage_error(tmp_path, capsys):
+    path = _write_gbk(tmp_path / "empty.csv", "编号,村名,年龄\n")
+    with pytest.raises(UsageError, match="no data rows"):
+        draft_codebook(path)
+    assert main(["draft-codebook", str(path), "-o", str(tmp_path / "cb.toml")]) == 2
+    assert "no data rows" in capsys.readouterr().err
+
+
+def test_a_count_is_not_a_frequency_scale(tmp_path):
+    path = _write_gbk(
+        tmp_path / "n.csv", "编号,上月参加互助活动次数,愿意帮邻居做家务\n1,1,2\n2,3,4\n3,5,5\n"
+    )
+    cb, _ = _draft(path)
+    assert cb["上月参加互助活动次数"].type == "integer"
+    assert (cb["愿意帮邻居做家务"].type, cb["愿意帮邻居做家务"].max) == ("ordinal", 5)

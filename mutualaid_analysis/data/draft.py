@@ -1,4 +1,4 @@
-"""Draft a codebook from a labelled data file or from a spreadsheet codebook.
+"""Draft a codebook from a data file or from a spreadsheet codebook.
 
 :func:`draft_codebook` turns what a file already says about a survey into a
 :class:`~mutualaid_analysis.data.codebook.Codebook`, to be checked by a person
@@ -6,8 +6,15 @@ and written with :meth:`Codebook.to_toml`:
 
 * an SPSS ``.sav`` or Stata ``.dta`` data file: its variable labels, value
   labels, SPSS user-missing codes and measure levels;
+* a plain data export (``.csv`` or ``.xlsx``, one row per respondent): the
+  answers themselves, whose text becomes value labels (recognised Likert
+  wordings as ordinal scales in their order), and the header words (roles,
+  social circles, services);
 * a spreadsheet codebook (``.csv`` or ``.xlsx``): one row per variable, in the
   documented columns (see :func:`draft_codebook`).
+
+A plain export is first turned into what a labelled file holds (codes, value
+labels, missing codes, measure levels); from there both take the same path.
 
 Everything the drafter had to *guess* (the respondent id and village columns,
 the type of a labelled variable, which labels are missing codes, personal
@@ -36,8 +43,12 @@ from .codebook import SURVEY_KEYS, VARIABLE_TYPES, Codebook
 from .problems import Problem
 
 __all__ = [
+    "CIRCLE_WORDS",
+    "LIKERT_SCALES",
+    "SERVICE_WORDS",
     "SPREADSHEET_COLUMNS",
     "SUPPORTED_EXTENSIONS",
+    "TEXT_MISSING_MARKERS",
     "CodebookDraftWarning",
     "draft_codebook",
     "draft_kind",
@@ -161,9 +172,9 @@ def draft_codebook(
     Parameters
     ----------
     path : str or path-like
-        An SPSS ``.sav``/``.zsav`` or Stata ``.dta`` data file, or a spreadsheet
-        codebook ``.csv``/``.tsv``/``.xlsx``/``.xlsm`` (its header must have a
-        ``name`` column).
+        An SPSS ``.sav``/``.zsav`` or Stata ``.dta`` data file, or a
+        ``.csv``/``.tsv``/``.xlsx``/``.xlsm`` file holding either a data export
+        or a spreadsheet codebook (told apart by its header, see ``kind``).
     id, cluster, wave, group : str, optional
         The respondent id, village, wave and arm columns.  Without them they
         are looked for (data files: by column name or variable label, see
@@ -187,6 +198,11 @@ def draft_codebook(
         not named ``survey`` or ``responses``).
     encoding : str, optional
         ``.csv`` only: the text encoding (default: detected, UTF-8 or GB18030).
+    kind : {"data", "codebook"}, optional
+        What a ``.csv``/``.xlsx`` file holds.  By default a header with a
+        ``name`` column and a ``type`` column (or mostly codebook columns) is a
+        spreadsheet codebook, any other header a data export; the assumption is
+        noted (for a codebook only when its header has no ``type`` column).
 
     Returns
     -------
@@ -197,8 +213,9 @@ def draft_codebook(
     Raises
     ------
     UsageError
-        For an unsupported file type, a role column that does not exist, or a
-        data file whose respondent id column cannot be found (pass ``id=``).
+        For an unsupported file type, a role column that does not exist, a
+        data file whose respondent id column cannot be found (pass ``id=``), or
+        an export without data rows.
     CodebookError
         For a spreadsheet codebook with mistakes: every one is listed, with
         its row (``line``, the header being row 1) and column.
@@ -266,6 +283,53 @@ def draft_codebook(
     addresses (see :func:`~mutualaid_analysis.data.privacy.personal_column_name`)
     or whose content holds phone or ID numbers, e-mail or IP addresses gets
     ``pii = true``; role columns never do.
+
+    **Plain data exports (.csv, .xlsx).**  Header in row 1, one row per
+    respondent (and wave); the header texts, Chinese or not, become the
+    variable names (a codebook ``name`` is the column header), with a
+    non-ASCII header also kept as ``label``.  Cells are compared after NFKC
+    normalisation and stripping.  Roles are found by header as for data
+    files (编号, 村名, 组别, 调查波次, ...), a wave column also by its values
+    (前测/后测, pre/post, baseline, ...), whose names also give the wave order.
+    Each column's type:
+
+    * answers that all belong to one wording of a known Likert scale (愿意,
+      同意, 满意, 符合, 健康 and self-efficacy 正确 scales, frequency; English
+      willing, agree, satisfied, health, ...; see :data:`LIKERT_SCALES`) ->
+      ``"ordinal"`` with that wording's labels coded 1 (lowest) upwards.
+      Columns sharing a scale share one wording and one ``[responses.NAME]``
+      table named after the scale (``willing5``); answers that fit several
+      scales take the one their header names (满意 -> ``satisfied5``);
+    * two-answer wordings (否/是, 没有/有, 男/女, no/yes, male/female) ->
+      ``"binary"`` coded 0/1;
+    * whole numbers -> ``"integer"`` (``"ordinal"`` with ``min = 1`` and
+      ``max = k`` when the header names a scale and the numbers are 1..k),
+      other numbers -> ``"number"``; numbers written with leading zeros
+      (0101) -> ``"text"``;
+    * the village column and other few repeated answers -> ``"category"``,
+      coded in order of first appearance with the answers as value labels
+      (so that the file reads as written); free-text headers (备注, 说明,
+      remark, ...) and everything else -> ``"text"``.
+
+    *Missing codes*: without ``missing=``, codes among 97-99, 997-999 and
+    -1, -7, -8, -9, -98, -99 that stand apart from a coded column's answers
+    (negative, or at least two above the largest), and answer text such as
+    不知道 (98), 拒答 (99) and 不适用 (-9), make the survey-wide ``missing``
+    table, labelled by the text found or the conventional label.  A numeric
+    column whose answers span a code (hours 0-120 and a 98) gets
+    ``missing = []``.  Cells written ``NA``, ``.`` or ``#N/A``
+    (:data:`TEXT_MISSING_MARKERS`) are empty answers; a codebook that does not
+    read them as missing by itself gets a missing code labelled with the
+    marker (-99 = "NA"), so that the draft reads its own file.
+
+    *Circles and services* are suggested from header words (亲属, 家人, 朋友,
+    邻居, 村民, ... and 生活照料, 照料, 精神慰藉, 聊天, 家务, ...; see
+    :data:`CIRCLE_WORDS`, :data:`SERVICE_WORDS`) for numeric columns whose
+    header names one circle and a service or a willingness word (愿意, 帮,
+    提供, willing, help, ...); circles are ordered nearest first.
+
+    Ids with leading zeros beside shorter ids (0101 and 101) are noted: the
+    zeros may have been lost.
 
     **Spreadsheet codebooks (.csv, .xlsx).**  Header in row 1, one row per
     variable, in these columns (any order; case and spaces ignored; Chinese
@@ -1677,7 +1741,7 @@ LIKERT_SCALES: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
         ("完全不正确", "有点正确", "多数正确", "完全正确"),
         ("not at all true", "hardly true", "moderately true", "exactly true"),
     )),
-    ("frequency5", r"经常|频率|次数|often|frequen", (
+    ("frequency5", r"经常|频率|often|frequen", (
         ("从不", "很少", "有时", "经常", "总是"),
         ("never", "rarely", "sometimes", "often", "always"),
     )),
