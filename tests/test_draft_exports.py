@@ -416,6 +416,20 @@ def test_cli_missing_option(value, expected, tmp_path, capsys):
         assert all(cb.survey.missing[c] == lab for c, lab in expected.items())
 
 
+def test_bare_missing_codes_keep_the_marker_labels(tmp_path):
+    cb, warning = _draft(LONG_CSV, missing=[98, 97])
+    if not draft_module._MARKERS_BY_DEFAULT:
+        assert cb.survey.missing == {98: "不知道", 97: "缺失 97", -99: "NA"}
+        assert any("missing codes without a label labelled" in n for n in warning.notes)
+    survey = ma.read_survey(LONG_CSV, codebook=cb, on_invalid="exclude")
+    # 99 and 拒答 are not missing codes now: 99 is an invalid code, 拒答 an unknown label.
+    assert {(p.line, p.rule) for p in survey.problem_list} == {
+        (6, "invalid_code"),
+        (44, "invalid_code"),
+        (15, "unknown_label"),
+    }
+
+
 @pytest.mark.parametrize("value", ["x=不知道", "98=不知道,99", ","])
 def test_cli_bad_missing_is_a_usage_error(value, tmp_path, capsys):
     out = tmp_path / "cb.toml"

@@ -1859,14 +1859,18 @@ def _apart(code: Code, rest: Sequence[Code]) -> bool:
 
 
 def _likert_candidates(col: _Column, skip: set[Code]) -> list[str]:
+    """Scales one of whose wordings holds every text answer.
+
+    Numbers are allowed when they are the scale's codes, or when answers in
+    words are the majority (a stray 99 is then a problem for validation).
+    """
     texts = {t.lower() for t in col.texts}
+    nums = col.answer_numbers(skip)
     found = []
     for name, _, variants in LIKERT_SCALES:
         for labels in variants:
-            low = [x.lower() for x in labels]
-            if texts <= set(low) and all(
-                isinstance(n, int) and 1 <= n <= len(labels) for n in col.answer_numbers(skip)
-            ):
+            codes = all(isinstance(n, int) and 1 <= n <= len(labels) for n in nums)
+            if texts <= {x.lower() for x in labels} and (codes or col.n_text > col.n_number):
                 found.append(name)
                 break
     return found
@@ -1948,6 +1952,13 @@ def _from_plain_data(
         binary = _binary_labels(col, skip)
         if col.likert:
             col.kind = "likert"
+            k = min(len(v[0]) for n, _, v in LIKERT_SCALES if n in col.likert)
+            odd = [n for n in col.answer_numbers(skip) if not (isinstance(n, int) and 1 <= n <= k)]
+            if odd:
+                notes.append(
+                    f"{c}: answers in words, and numbers that are not codes of the scale "
+                    f"({_list([_fmt(n) for n in odd], 4)}); validation will report them."
+                )
         elif binary:
             col.kind, col.labels = "binary", binary
         elif col.n_number > col.n_text:
@@ -2025,7 +2036,10 @@ def _from_plain_data(
                 values.append(float(miss_text_code[low]))
             else:
                 n = _plain_number(x)
-                values.append(np.nan if n is None else float(n))
+                # A labelled column's numbers that are neither codes nor missing codes are
+                # left to validation to report (invalid_code), not drafted as answers.
+                stray = col.labels and n not in col.labels and n not in survey_missing
+                values.append(np.nan if n is None or stray else float(n))
         data[c] = pd.Series(values, dtype=float)
         if col.labels:
             meta.value_labels[c] = dict(col.labels)
@@ -2158,6 +2172,16 @@ def _plain_missing(
             notes.append(
                 f"{n} cell{'s' * (n != 1)} written {marker!r} (an empty answer) are read through "
                 f"the missing code {code} labelled {marker!r}."
+            )
+        bare = [c for c, lab in codes.items() if not lab]
+        if markers and bare:
+            # A missing table is labelled throughout or not at all: keep the markers' labels.
+            for c in bare:
+                codes[c] = _CONVENTIONAL_MISSING.get(c, f"缺失 {_fmt(c)}")  # type: ignore[call-overload]
+            notes.append(
+                "missing codes without a label labelled "
+                + ", ".join(f"{_fmt(c)}={codes[c]}" for c in bare)
+                + ", so that the table keeps the labels of the text markers."
             )
     declared = set()
     for c in eligible:
