@@ -460,3 +460,21 @@ def test_a_count_is_not_a_frequency_scale(tmp_path):
     cb, _ = _draft(path)
     assert cb["上月参加互助活动次数"].type == "integer"
     assert (cb["愿意帮邻居做家务"].type, cb["愿意帮邻居做家务"].max) == ("ordinal", 5)
+
+
+def test_personal_data_is_text_and_never_in_a_note(tmp_path):
+    path = _write_gbk(
+        tmp_path / "pii.csv",
+        "编号,姓名,联系电话,备用号码,年龄\n"
+        "1,张三,0371-6512345,13812345678,70\n"
+        "2,李四,0371-6512346,13912345678,71\n"
+        "3,张三,0371-6512347,13712345678,72\n"
+        "4,李四,0371-6512348,13612345678,73\n",
+    )
+    cb, warning = _draft(path)
+    for col in ("姓名", "联系电话", "备用号码"):
+        assert cb[col].type == "text" and cb[col].values is None and cb[col].pii
+    text = str(warning)
+    for value in ("张三", "李四", "0371", "13812345678", "6512345"):
+        assert value not in text and value not in cb.to_toml()
+    assert ma.read_survey(path, codebook=cb).data.columns.tolist() == ["编号", "年龄"]

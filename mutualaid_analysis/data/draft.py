@@ -1924,13 +1924,23 @@ def _from_plain_data(
                 break
     roles = _resolve_roles(path, text_frame, columns, {}, args, notes)
     role_of = {col: role for role, col in roles.items() if col}
-    _note_lost_zeros(info[roles["id"]], notes)  # type: ignore[index]
+    # Personal data (by header or content): drafted as text, its values never in a note.
+    from .privacy import find_personal_data, personal_column_name
+
+    personal = {c for c in columns if c not in role_of and personal_column_name(c)}
+    found = find_personal_data(text_frame, declared=sorted(personal), id_column=roles["id"])
+    personal |= {p.column for p in found if p.column}
+    if roles["id"] not in personal:
+        _note_lost_zeros(info[roles["id"]], notes)  # type: ignore[index]
 
     # ---- answer kinds (before missing codes, which need the answer ranges)
     skip = set(args.missing) if args.missing is not None else set(_CANDIDATE_CODES)
     for c in columns:
         col = info[c]
         role = role_of.get(c)
+        if c in personal:
+            col.kind = "text"
+            continue
         if role in ("id", "wave", "group"):
             col.kind = "number" if col.numbers and not col.texts else "text"
             continue
