@@ -314,6 +314,14 @@ def test_codes_with_leading_zeros_stay_text(tmp_path):
     assert any("村编码: numbers written with leading zeros" in n for n in warning.notes)
 
 
+def test_an_empty_column_is_a_number(tmp_path):
+    path = _write_gbk(tmp_path / "e.csv", "编号,年龄,收入\n1,NA,\n2,NA,\n")
+    cb, warning = _draft(path)
+    assert cb["年龄"].type == "number" and cb["收入"].type == "number"
+    assert "年龄: no values at all; drafted as a number." in warning.notes
+    assert ma.read_survey(path, codebook=cb).data["年龄"].isna().all()
+
+
 def test_no_id_column_is_still_a_usage_error(tmp_path):
     path = _write_gbk(tmp_path / "noid.csv", "村名,年龄\n东山村,70\n东山村,71\n")
     with pytest.raises(UsageError, match="respondent id"):
@@ -478,3 +486,16 @@ def test_personal_data_is_text_and_never_in_a_note(tmp_path):
     for value in ("张三", "李四", "0371", "13812345678", "6512345"):
         assert value not in text and value not in cb.to_toml()
     assert ma.read_survey(path, codebook=cb).data.columns.tolist() == ["编号", "年龄"]
+
+
+def test_export_sheet_is_chosen_with_sheet(tmp_path):
+    path = tmp_path / "two.xlsx"
+    raw = pd.read_csv(LONG_CSV, encoding="gbk", dtype=str, keep_default_na=False)
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame({"说明": ["本文件为测试用导出"]}).to_excel(xw, sheet_name="说明", index=False)
+        raw.to_excel(xw, sheet_name="数据", index=False)
+    with pytest.raises(UsageError, match="respondent id"):
+        draft_codebook(path)  # the first sheet holds no data
+    cb, _ = _draft(path, sheet="数据")
+    assert cb.survey.id == "编号" and len(cb) == 17
+    assert ma.read_survey(path, codebook=cb, sheet="数据").n_analysed == 46

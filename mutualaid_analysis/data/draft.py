@@ -1948,8 +1948,11 @@ def _from_plain_data(
             col.kind = "category" if col.texts else "number"
             continue
         if not col.texts:
-            col.kind = "number" if col.numbers else "text"
-            col.scale_range = _coded_scale(col, skip)
+            col.kind = "number"
+            if col.numbers:
+                col.scale_range = _coded_scale(col, skip)
+            elif not col.missing_text:
+                notes.append(f"{c}: no values at all; drafted as a number.")
             continue
         if all(_LEADING_ZERO.match(t) and _num(t) is not None for t in col.texts):
             col.kind = "text"
