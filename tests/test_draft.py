@@ -303,7 +303,10 @@ def test_csv_data_file_is_not_a_codebook(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("resp_id,village\n1,李家村\n", encoding="utf-8")
     with pytest.raises(UsageError, match="no 'name' column"):
-        draft_codebook(path)
+        draft_codebook(path, kind="codebook")
+    cb, warning = _draft(path)  # by its shape: a data export, drafted as such
+    assert "read as a data export" in str(warning)
+    assert cb.survey.id == "resp_id" and cb["village"].values == {1: "李家村"}
 
 
 # --------------------------------------------------------------------------- spreadsheets

@@ -23,6 +23,7 @@ EXPECTED = [
     "01_data_and_codebook.ipynb",
     "02_differential_mode_pattern.ipynb",
     "03_workshop_evaluation.ipynb",
+    "04_from_an_excel_export.ipynb",
 ]
 #: Seconds a notebook may take (the issue asks for under a minute on 2 cores).
 NOTEBOOK_BUDGET = 60

@@ -1,4 +1,4 @@
-"""``mutualaid draft-codebook``: draft a TOML codebook from a labelled file or a spreadsheet."""
+"""``mutualaid draft-codebook``: draft a TOML codebook from a data file or a spreadsheet codebook."""
 
 from __future__ import annotations
 
@@ -12,16 +12,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``draft-codebook`` subcommand."""
     p = sub.add_parser(
         "draft-codebook",
-        help="draft a TOML codebook from an SPSS/Stata file or a spreadsheet codebook",
+        help="draft a TOML codebook from a data file (.sav/.dta/.csv/.xlsx) or a spreadsheet "
+        "codebook",
         description=(
             "Draft a codebook from FILE: an SPSS .sav or Stata .dta data file (its variable "
-            "and value labels, missing codes and measure levels) or a spreadsheet codebook "
-            "(.csv/.xlsx, one row per variable with columns name, type, label, values, ...). "
+            "and value labels, missing codes and measure levels), a plain .csv/.xlsx data "
+            "export (one row per respondent: types, answer text as value labels, Likert "
+            "scales, missing codes, circles and services from the headers), or a spreadsheet "
+            "codebook (.csv/.xlsx, one row per variable with columns name, type, label, "
+            "values, ...). A .csv/.xlsx file is taken for a spreadsheet codebook when its "
+            "header has the name and type columns, else for data (--kind sets it). "
             "Every guess made is printed to stderr: check them before using the codebook. "
-            "Exit 0 when written, 2 for a usage error or a spreadsheet with mistakes."
+            "Exit 0 when written, 1 for a file that cannot be read, 2 for a usage error or "
+            "a spreadsheet codebook with mistakes."
         ),
     )
     p.add_argument("file", metavar="FILE", help="the .sav, .dta, .csv or .xlsx file")
+    p.add_argument(
+        "--kind",
+        choices=("data", "codebook"),
+        help="what a .csv/.xlsx FILE holds (default: told by its header)",
+    )
     p.add_argument(
         "--out",
         "-o",
@@ -44,6 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="value (or value label) of the arm column for the workshop arm",
     )
     p.add_argument(
+        "--missing",
+        metavar="LIST",
+        help="survey-wide missing codes, with labels or without: 98=不知道,99=拒答 or 98,99 "
+        "(default: drafted from the file)",
+    )
+    p.add_argument(
         "--circles", metavar="LIST", help="social circles, nearest first, comma-separated"
     )
     p.add_argument("--sheet", help="Excel sheet with the variables (default: the first)")
@@ -59,9 +76,40 @@ def _list_arg(text: str | None) -> list[str | int] | None:
     return [int(x) if x.lstrip("-").isdigit() else x for x in items]
 
 
+def _missing_arg(text: str | None) -> dict[int | float, str] | list[int | float] | None:
+    """``98=不知道,99=拒答`` -> {98: "不知道", 99: "拒答"}; ``98,99`` -> [98, 99]."""
+    from ..exceptions import UsageError
+
+    if text is None:
+        return None
+    labelled: dict[int | float, str] = {}
+    bare: list[int | float] = []
+    for part in (x.strip() for x in text.replace("，", ",").split(",")):
+        if not part:
+            continue
+        code, sep, label = part.partition("=")
+        try:
+            num = float(code.strip())
+        except ValueError:
+            raise UsageError(
+                f"--missing: {code.strip()!r} is not a number; write codes like "
+                "98=不知道,99=拒答 or 98,99."
+            ) from None
+        value = int(num) if num.is_integer() else num
+        if sep and label.strip():
+            labelled[value] = label.strip()
+        else:
+            bare.append(value)
+    if labelled and bare:
+        raise UsageError("--missing: give every code a label (98=不知道,99=拒答) or none (98,99).")
+    if not labelled and not bare:
+        raise UsageError("--missing: no codes given; write 98=不知道,99=拒答 or 98,99.")
+    return labelled or bare
+
+
 def run(args: argparse.Namespace) -> int:
     """Draft the codebook, write it whole, print the guesses; return the exit code."""
-    from ..data.draft import CodebookDraftWarning, draft_codebook
+    from ..data.draft import CodebookDraftWarning, draft_codebook, draft_kind
     from ..output import write_bytes_atomic
 
     if not Path(args.file).is_file():
@@ -84,8 +132,10 @@ def run(args: argparse.Namespace) -> int:
             group=args.group,
             treated=args.treated,
             circles=[str(c) for c in circles] if circles else None,
+            missing=_missing_arg(args.missing),
             sheet=sheet,
             encoding=args.encoding,
+            kind=args.kind,
         )
     for w in caught:
         if isinstance(w.message, CodebookDraftWarning):
@@ -97,5 +147,6 @@ def run(args: argparse.Namespace) -> int:
     # Written whole or not at all (a temporary file renamed), readable as the umask allows.
     write_bytes_atomic(out, text.encode("utf-8"))
     n = len(codebook)
-    print(f"Wrote {out} ({n} variable{'s' * (n != 1)}); check it before use.")
+    source = draft_kind(args.file, sheet=sheet, encoding=args.encoding, kind=args.kind)
+    print(f"Wrote {out} ({n} variable{'s' * (n != 1)}, from a {source}); check it before use.")
     return 0

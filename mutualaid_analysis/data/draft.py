@@ -1,4 +1,4 @@
-"""Draft a codebook from a labelled data file or from a spreadsheet codebook.
+"""Draft a codebook from a data file or from a spreadsheet codebook.
 
 :func:`draft_codebook` turns what a file already says about a survey into a
 :class:`~mutualaid_analysis.data.codebook.Codebook`, to be checked by a person
@@ -6,8 +6,15 @@ and written with :meth:`Codebook.to_toml`:
 
 * an SPSS ``.sav`` or Stata ``.dta`` data file: its variable labels, value
   labels, SPSS user-missing codes and measure levels;
+* a plain data export (``.csv`` or ``.xlsx``, one row per respondent): the
+  answers themselves, whose text becomes value labels (recognised Likert
+  wordings as ordinal scales in their order), and the header words (roles,
+  social circles, services);
 * a spreadsheet codebook (``.csv`` or ``.xlsx``): one row per variable, in the
   documented columns (see :func:`draft_codebook`).
+
+A plain export is first turned into what a labelled file holds (codes, value
+labels, missing codes, measure levels); from there both take the same path.
 
 Everything the drafter had to *guess* (the respondent id and village columns,
 the type of a labelled variable, which labels are missing codes, personal
@@ -36,23 +43,28 @@ from .codebook import SURVEY_KEYS, VARIABLE_TYPES, Codebook
 from .problems import Problem
 
 __all__ = [
+    "CIRCLE_WORDS",
+    "LIKERT_SCALES",
+    "SERVICE_WORDS",
     "SPREADSHEET_COLUMNS",
     "SUPPORTED_EXTENSIONS",
+    "TEXT_MISSING_MARKERS",
     "CodebookDraftWarning",
     "draft_codebook",
+    "draft_kind",
 ]
 
 Code = int | float
 
 #: Extensions :func:`draft_codebook` accepts, by kind of source.
 SUPPORTED_EXTENSIONS: dict[str, str] = {
-    ".sav": "SPSS data file",
-    ".zsav": "SPSS data file",
-    ".dta": "Stata data file",
-    ".csv": "spreadsheet codebook",
-    ".tsv": "spreadsheet codebook",
-    ".xlsx": "spreadsheet codebook",
-    ".xlsm": "spreadsheet codebook",
+    ".sav": "labelled data file",
+    ".zsav": "labelled data file",
+    ".dta": "labelled data file",
+    ".csv": "data export or spreadsheet codebook",
+    ".tsv": "data export or spreadsheet codebook",
+    ".xlsx": "data export or spreadsheet codebook",
+    ".xlsm": "data export or spreadsheet codebook",
 }
 
 #: The columns of a spreadsheet codebook (``name`` and ``type`` are required).
@@ -106,7 +118,10 @@ _ROLE_NAMES: dict[str, tuple[str, ...]] = {
         "cluster", "村", "村庄", "村名", "所在村", "所在村庄", "村庄名称", "村编号", "村庄编号",
         "行政村",
     ),
-    "wave": ("wave", "waves", "round", "survey_wave", "轮次", "调查轮次", "波次", "期次"),
+    "wave": (
+        "wave", "waves", "round", "survey_wave", "轮次", "调查轮次", "波次", "调查波次", "期次",
+        "测量时点", "调查阶段",
+    ),
     "group": (
         "arm", "group", "treat", "treatment", "treated", "condition", "组别", "分组", "干预组",
     ),
@@ -150,15 +165,16 @@ def draft_codebook(
     circles: Sequence[str] | None = None,
     sheet: str | int | None = None,
     encoding: str | None = None,
+    kind: str | None = None,
 ) -> Codebook:
-    """Draft a codebook from a labelled data file or a spreadsheet codebook.
+    """Draft a codebook from a data file (labelled or a plain export) or a spreadsheet codebook.
 
     Parameters
     ----------
     path : str or path-like
-        An SPSS ``.sav``/``.zsav`` or Stata ``.dta`` data file, or a spreadsheet
-        codebook ``.csv``/``.tsv``/``.xlsx``/``.xlsm`` (its header must have a
-        ``name`` column).
+        An SPSS ``.sav``/``.zsav`` or Stata ``.dta`` data file, or a
+        ``.csv``/``.tsv``/``.xlsx``/``.xlsm`` file holding either a data export
+        or a spreadsheet codebook (told apart by its header, see ``kind``).
     id, cluster, wave, group : str, optional
         The respondent id, village, wave and arm columns.  Without them they
         are looked for (data files: by column name or variable label, see
@@ -182,6 +198,11 @@ def draft_codebook(
         not named ``survey`` or ``responses``).
     encoding : str, optional
         ``.csv`` only: the text encoding (default: detected, UTF-8 or GB18030).
+    kind : {"data", "codebook"}, optional
+        What a ``.csv``/``.xlsx`` file holds.  By default a header with a
+        ``name`` column and a ``type`` column (or mostly codebook columns) is a
+        spreadsheet codebook, any other header a data export; the assumption is
+        noted (for a codebook only when its header has no ``type`` column).
 
     Returns
     -------
@@ -192,8 +213,9 @@ def draft_codebook(
     Raises
     ------
     UsageError
-        For an unsupported file type, a role column that does not exist, or a
-        data file whose respondent id column cannot be found (pass ``id=``).
+        For an unsupported file type, a role column that does not exist, a
+        data file whose respondent id column cannot be found (pass ``id=``), or
+        an export without data rows.
     CodebookError
         For a spreadsheet codebook with mistakes: every one is listed, with
         its row (``line``, the header being row 1) and column.
@@ -262,6 +284,53 @@ def draft_codebook(
     or whose content holds phone or ID numbers, e-mail or IP addresses gets
     ``pii = true``; role columns never do.
 
+    **Plain data exports (.csv, .xlsx).**  Header in row 1, one row per
+    respondent (and wave); the header texts, Chinese or not, become the
+    variable names (a codebook ``name`` is the column header), with a
+    non-ASCII header also kept as ``label``.  Cells are compared after NFKC
+    normalisation and stripping.  Roles are found by header as for data
+    files (编号, 村名, 组别, 调查波次, ...), a wave column also by its values
+    (前测/后测, pre/post, baseline, ...), whose names also give the wave order.
+    Each column's type:
+
+    * answers that all belong to one wording of a known Likert scale (愿意,
+      同意, 满意, 符合, 健康 and self-efficacy 正确 scales, frequency; English
+      willing, agree, satisfied, health, ...; see :data:`LIKERT_SCALES`) ->
+      ``"ordinal"`` with that wording's labels coded 1 (lowest) upwards.
+      Columns sharing a scale share one wording and one ``[responses.NAME]``
+      table named after the scale (``willing5``); answers that fit several
+      scales take the one their header names (满意 -> ``satisfied5``);
+    * two-answer wordings (否/是, 没有/有, 男/女, no/yes, male/female) ->
+      ``"binary"`` coded 0/1;
+    * whole numbers -> ``"integer"`` (``"ordinal"`` with ``min = 1`` and
+      ``max = k`` when the header names a scale and the numbers are 1..k),
+      other numbers -> ``"number"``; numbers written with leading zeros
+      (0101) -> ``"text"``;
+    * the village column and other few repeated answers -> ``"category"``,
+      coded in order of first appearance with the answers as value labels
+      (so that the file reads as written); free-text headers (备注, 说明,
+      remark, ...) and everything else -> ``"text"``.
+
+    *Missing codes*: without ``missing=``, codes among 97-99, 997-999 and
+    -1, -7, -8, -9, -98, -99 that stand apart from a coded column's answers
+    (negative, or at least two above the largest), and answer text such as
+    不知道 (98), 拒答 (99) and 不适用 (-9), make the survey-wide ``missing``
+    table, labelled by the text found or the conventional label.  A numeric
+    column whose answers span a code (hours 0-120 and a 98) gets
+    ``missing = []``.  Cells written ``NA``, ``.`` or ``#N/A``
+    (:data:`TEXT_MISSING_MARKERS`) are empty answers; a codebook that does not
+    read them as missing by itself gets a missing code labelled with the
+    marker (-99 = "NA"), so that the draft reads its own file.
+
+    *Circles and services* are suggested from header words (亲属, 家人, 朋友,
+    邻居, 村民, ... and 生活照料, 照料, 精神慰藉, 聊天, 家务, ...; see
+    :data:`CIRCLE_WORDS`, :data:`SERVICE_WORDS`) for numeric columns whose
+    header names one circle and a service or a willingness word (愿意, 帮,
+    提供, willing, help, ...); circles are ordered nearest first.
+
+    Ids with leading zeros beside shorter ids (0101 and 101) are noted: the
+    zeros may have been lost.
+
     **Spreadsheet codebooks (.csv, .xlsx).**  Header in row 1, one row per
     variable, in these columns (any order; case and spaces ignored; Chinese
     headers such as 变量名, 类型, 标签, 值标签 are accepted too):
@@ -323,12 +392,35 @@ def draft_codebook(
             f"{p}: cannot draft a codebook from a {ext or 'file without extension'!r} file; "
             f"supported: {listed}.{hint}"
         )
+    if kind not in (None, "data", "codebook"):
+        raise UsageError(f"kind= must be 'data' or 'codebook', got {kind!r}.")
     args = _Args(id, cluster, wave, waves, group, treated, missing, circles)
     notes: list[str] = []
-    if SUPPORTED_EXTENSIONS[ext] == "spreadsheet codebook":
-        codebook = _from_spreadsheet(p, args, sheet, encoding, notes)
-    else:
+    if SUPPORTED_EXTENSIONS[ext] == "labelled data file":
+        if kind == "codebook":
+            raise UsageError(f"{p.name} is a {ext} data file, not a spreadsheet codebook.")
         codebook = _from_data_file(p, args, notes)
+    else:
+        if sheet is not None and ext not in (".xlsx", ".xlsm"):
+            raise UsageError("sheet= applies to .xlsx spreadsheets only.")
+        header, data_sheet = _table_header(p, sheet, encoding)
+        shape = kind or ("codebook" if _looks_like_codebook(header) else "data")
+        if shape == "codebook":
+            if kind is None and "type" not in {_norm_header(h) for h in header}:
+                notes.append(
+                    f"{p.name} read as a spreadsheet codebook (its header has a name column "
+                    "and mostly codebook columns); pass kind='data' if it holds the data."
+                )
+            codebook = _from_spreadsheet(p, args, sheet, encoding, notes)
+        else:
+            if kind is None:
+                notes.append(
+                    f"{p.name} read as a data export (one row per respondent): its header "
+                    "has no name and type columns of a spreadsheet codebook; pass "
+                    "kind='codebook' if it is one."
+                )
+            codebook = _from_plain_data(p, args, data_sheet, encoding, header, notes)
+    notes = list(dict.fromkeys(notes))
     if notes:
         n = len(notes)
         message = (
@@ -453,8 +545,13 @@ def _factor_responses(
     variables: list[dict[str, Any]],
     responses: dict[str, dict[str, Any]],
     notes: list[str],
+    preferred: Mapping[tuple, str] | None = None,
 ) -> None:
-    """Move label sets shared by two or more variables into ``[responses.NAME]``."""
+    """Move label sets shared by two or more variables into ``[responses.NAME]``.
+
+    ``preferred`` names a label set (its ``values`` items as a tuple), for
+    response scales recognised by their wording.
+    """
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for v in variables:
         if "values" not in v or "responses" in v or not v["values"]:
@@ -469,7 +566,11 @@ def _factor_responses(
         if len(members) < 2:
             continue
         names = [m["name"] for m in members]
-        rname = _responses_name(names, dict(vals), taken)
+        wanted = (preferred or {}).get(tuple((_num(k), lab) for k, lab in vals))
+        if wanted and wanted not in taken:
+            rname = wanted
+        else:
+            rname = _responses_name(names, dict(vals), taken)
         taken.add(rname)
         entry: dict[str, Any] = {"values": dict(vals)}
         if vals_en:
@@ -498,12 +599,33 @@ def _toml_values(values: Mapping[Code, str]) -> dict[str, str]:
 
 
 def _from_data_file(path: Path, args: _Args, notes: list[str]) -> Codebook:
-    from .privacy import find_personal_data, personal_column_name
     from .readers import FileMeta, read_raw
 
     raw = read_raw(path)
-    frame = raw.frame
     meta = raw.meta or FileMeta()
+    kind = "SPSS" if raw.format == "sav" else "Stata"
+    doc = _draft_from_table(path, raw.frame, meta, kind, args, notes)
+    if args.circles:
+        doc["circles"] = {"order": args.circles}
+    return Codebook.from_dict(doc, source=str(path))
+
+
+def _draft_from_table(
+    path: Path,
+    frame: pd.DataFrame,
+    meta: Any,
+    kind: str,
+    args: _Args,
+    notes: list[str],
+    preferred: Mapping[tuple, str] | None = None,
+) -> dict[str, Any]:
+    """The codebook structure of a table of codes and its labels (``meta``: a FileMeta).
+
+    Shared by labelled files (.sav, .dta) and plain exports (.csv, .xlsx), whose
+    answer text has been turned into codes and value labels first.
+    """
+    from .privacy import find_personal_data, personal_column_name
+
     columns = [str(c) for c in frame.columns]
     if not columns:
         raise UsageError(f"{path} has no columns to describe.")
@@ -513,7 +635,6 @@ def _from_data_file(path: Path, args: _Args, notes: list[str]) -> Codebook:
         and not pd.api.types.is_bool_dtype(frame[c].dtype)
         for c in columns
     }
-    kind = "SPSS" if raw.format == "sav" else "Stata"
 
     # ---- roles
     roles = _resolve_roles(path, frame, columns, labels, args, notes)
@@ -718,7 +839,7 @@ def _from_data_file(path: Path, args: _Args, notes: list[str]) -> Codebook:
 
     # ---- responses, survey table
     responses: dict[str, dict[str, Any]] = {}
-    _factor_responses(variables, responses, notes)
+    _factor_responses(variables, responses, notes, preferred)
     for v in variables:
         for key in ("values",):
             if key in v:
@@ -732,15 +853,13 @@ def _from_data_file(path: Path, args: _Args, notes: list[str]) -> Codebook:
         else:
             survey["missing"] = list(survey_missing)
     doc: dict[str, Any] = {"survey": survey}
-    if args.circles:
-        doc["circles"] = {"order": args.circles}
     if responses:
         doc["responses"] = {
             name: {k: _toml_values(val) for k, val in spec.items()}
             for name, spec in responses.items()
         }
     doc["variable"] = variables
-    return Codebook.from_dict(doc, source=str(path))
+    return doc
 
 
 def _range_codes(lo: Any, hi: Any, labels: Mapping[Code, str], series: pd.Series) -> list[Code]:
@@ -1574,3 +1693,686 @@ def _survey_sheet(path: Path, sheet: str, sh: _Sheet) -> tuple[dict[str, Any], d
         else:
             survey[key] = text
     return survey, circles
+
+
+# --------------------------------------------------------------------------- plain exports
+
+#: Cell text that marks a missing value in an export: R's NA, Stata's ".", Excel's #N/A.
+TEXT_MISSING_MARKERS: tuple[str, ...] = ("NA", ".", "#N/A")
+# Whether codebooks read those markers as missing by themselves (a ``missing_text``
+# key in [survey]); without it a drafted codebook reads them through a labelled code.
+_MARKERS_BY_DEFAULT = "missing_text" in SURVEY_KEYS
+
+#: Response scales recognised by their wording: name, header keywords, variants
+#: (each lowest first, coded 1, 2, ...).
+LIKERT_SCALES: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
+    ("willing5", r"愿意|willing", (
+        ("非常不愿意", "不太愿意", "一般", "比较愿意", "非常愿意"),
+        ("非常不愿意", "不愿意", "一般", "愿意", "非常愿意"),
+        ("很不愿意", "不太愿意", "一般", "比较愿意", "很愿意"),
+        ("very unwilling", "rather unwilling", "neutral", "rather willing", "very willing"),
+        ("very unwilling", "unwilling", "neutral", "willing", "very willing"),
+    )),
+    ("agree5", r"同意|agree", (
+        ("非常不同意", "不同意", "一般", "同意", "非常同意"),
+        ("非常不同意", "不太同意", "一般", "比较同意", "非常同意"),
+        ("完全不同意", "不同意", "中立", "同意", "完全同意"),
+        ("strongly disagree", "disagree", "neither agree nor disagree", "agree", "strongly agree"),
+        ("strongly disagree", "disagree", "neutral", "agree", "strongly agree"),
+    )),
+    ("satisfied5", r"满意|satisf", (
+        ("非常不满意", "不满意", "一般", "满意", "非常满意"),
+        ("非常不满意", "不太满意", "一般", "比较满意", "非常满意"),
+        ("very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"),
+    )),
+    ("fit5", r"符合", (
+        ("完全不符合", "比较不符合", "一般", "比较符合", "完全符合"),
+        ("完全不符合", "不太符合", "一般", "比较符合", "完全符合"),
+        ("非常不符合", "不符合", "一般", "符合", "非常符合"),
+    )),
+    ("health5", r"健康|身体|health", (
+        ("很差", "较差", "一般", "较好", "很好"),
+        ("非常差", "比较差", "一般", "比较好", "非常好"),
+        ("很不健康", "不太健康", "一般", "比较健康", "很健康"),
+        ("very poor", "poor", "fair", "good", "very good"),
+        ("poor", "fair", "good", "very good", "excellent"),
+    )),
+    ("gses4", r"效能|正确|gses|efficacy", (
+        ("完全不正确", "有点正确", "多数正确", "完全正确"),
+        ("not at all true", "hardly true", "moderately true", "exactly true"),
+    )),
+    ("frequency5", r"经常|频率|often|frequen", (
+        ("从不", "很少", "有时", "经常", "总是"),
+        ("never", "rarely", "sometimes", "often", "always"),
+    )),
+)  # fmt: skip
+
+# Two-answer wordings read as binary 0/1 (the first is 0), with a response scale name.
+_BINARY_WORDS: tuple[tuple[str, str, str], ...] = (
+    ("否", "是", "yesno"), ("不是", "是", "yesno"), ("没有", "有", "yesno"), ("无", "有", "yesno"),
+    ("no", "yes", "yesno"), ("男", "女", "sex"), ("male", "female", "sex"),
+)  # fmt: skip
+
+# Text answers that mean "no answer", and the conventional code of each.
+_MISSING_WORDS: dict[str, int] = {
+    "不知道": 98, "不清楚": 98, "说不清": 98, "说不清楚": 98, "don't know": 98, "dont know": 98,
+    "拒答": 99, "拒绝回答": 99, "拒绝": 99, "refused": 99,
+    "不适用": -9, "not applicable": -9,
+}  # fmt: skip
+_CONVENTIONAL_MISSING: dict[int, str] = {98: "不知道", 99: "拒答", -9: "不适用"}
+# Numbers that are looked at as possible missing codes (when apart from the answers).
+_CANDIDATE_CODES = frozenset({97, 98, 99, 997, 998, 999, -1, -7, -8, -9, -98, -99})
+
+# Wave wordings and their rank in time (0 = baseline).
+_WAVE_WORDS: dict[str, int] = {
+    **dict.fromkeys(("前测", "基线", "基期", "干预前", "第一轮", "第1轮", "第一期", "一期",
+                     "pre", "pretest", "pre-test", "baseline", "before", "wave1", "w1", "t1", "t0"), 0),
+    **dict.fromkeys(("后测", "干预后", "追踪", "回访", "第二轮", "第2轮", "第二期", "二期",
+                     "post", "posttest", "post-test", "follow-up", "followup", "endline",
+                     "after", "wave2", "w2", "t2"), 1),
+    **dict.fromkeys(("第三轮", "第3轮", "第三期", "wave3", "w3", "t3"), 2),
+}  # fmt: skip
+
+#: Social circles recognised in headers, nearest first: name, label, words.
+CIRCLE_WORDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("relatives", "亲属", ("亲属", "家人", "亲戚", "家庭成员", "relative", "family", "kin")),
+    ("friends", "朋友", ("朋友", "好友", "friend")),
+    ("neighbours", "邻居", ("邻居", "邻里", "neighbo")),
+    ("villagers", "其他村民", ("其他村民", "村民", "同村", "villager")),
+)
+#: Services recognised in headers: name, label, words.
+SERVICE_WORDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("daily_care", "生活照料", ("生活照料", "照料", "照顾", "daily care", "personal care")),
+    ("emotional_support", "精神慰藉",
+     ("精神慰藉", "慰藉", "聊天", "陪伴", "谈心", "emotional", "chat", "company")),
+    ("chores", "家务帮助", ("家务", "chore", "housework")),
+    ("errands", "跑腿代办", ("跑腿", "代购", "代办", "errand", "shopping")),
+    ("medical_escort", "就医陪护", ("就医", "看病", "陪诊", "medical", "doctor")),
+)  # fmt: skip
+# Words that make a header with a circle word a willingness (help) item.
+_HELP_WORDS = re.compile(r"愿意|帮|提供|援助|支持|互助|willing|help|support|assist", re.I)
+
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9]")
+# Headers of free-text columns (never drafted as categories).
+_FREE_TEXT = re.compile(r"备注|说明|其他.*请注明|意见|建议|原因|remark|note|comment|other", re.I)
+
+
+def _plain_number(text: str) -> Code | None:
+    """A number written plainly (``12``, ``-9``, ``3.5``); ``0101`` is not one (an id)."""
+    if _LEADING_ZERO.match(text):
+        return None
+    return _num(text) if re.fullmatch(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", text) else None
+
+
+def _looks_like_codebook(header: Sequence[str]) -> bool:
+    """A spreadsheet codebook's header has ``name`` and mostly codebook columns."""
+    keys = [_norm_header(h) for h in header]
+    if "name" not in keys:
+        return False
+    return "type" in keys or 2 * sum(k in SPREADSHEET_COLUMNS for k in keys) >= len(keys)
+
+
+class _Column:
+    """What one column of a plain export holds, as text."""
+
+    def __init__(self, name: str, cells: list[str | None]) -> None:
+        self.name = name
+        self.cells = cells  # NFKC-normalised, stripped; None for an empty cell
+        present = [c for c in cells if c is not None]
+        self.markers = Counter(c for c in present if c in TEXT_MISSING_MARKERS)
+        answers = [c for c in present if c not in TEXT_MISSING_MARKERS]
+        self.missing_text = Counter(c for c in answers if c.lower() in _MISSING_WORDS)
+        answers = [c for c in answers if c.lower() not in _MISSING_WORDS]
+        nums = {c: _plain_number(c) for c in dict.fromkeys(answers)}
+        self.numbers = Counter(nums[c] for c in answers if nums[c] is not None)
+        self.texts = list(dict.fromkeys(c for c in answers if nums[c] is None))
+        self.n_text = sum(nums[c] is None for c in answers)
+        self.n_number = len(answers) - self.n_text
+        self.kind = "text"  # text | number | binary | category | likert
+        self.labels: dict[Code, str] = {}
+        self.likert: list[str] = []  # candidate scale names
+        self.scale_range: tuple[str, int] | None = None  # numbers 1..k of a named scale
+
+    def answer_numbers(self, codes: Iterable[Code]) -> list[Code]:
+        skip = set(codes)
+        return [n for n in self.numbers if n not in skip]
+
+
+def _coded_scale(col: _Column, skip: set[Code]) -> tuple[str, int] | None:
+    """A scale named in the header (愿意, 满意, ...) whose answers are its codes 1..k."""
+    nums = col.answer_numbers(skip)
+    if not nums or not all(isinstance(n, int) and n >= 1 for n in nums):
+        return None
+    for name, keyword, variants in LIKERT_SCALES:
+        if re.search(keyword, col.name, re.I):
+            k = len(variants[0])
+            return (name, k) if max(nums) <= k else None
+    return None
+
+
+def _apart(code: Code, rest: Sequence[Code]) -> bool:
+    """Whether a candidate missing code stands apart from the other numbers of a column."""
+    if not rest:
+        return True
+    lo, hi = min(rest), max(rest)
+    return (code < 0 <= lo) or code >= hi + 2
+
+
+def _likert_candidates(col: _Column, skip: set[Code]) -> list[str]:
+    """Scales one of whose wordings holds every text answer.
+
+    Numbers are allowed when they are the scale's codes, or when answers in
+    words are the majority (a stray 99 is then a problem for validation).
+    """
+    texts = {t.lower() for t in col.texts}
+    nums = col.answer_numbers(skip)
+    found = []
+    for name, _, variants in LIKERT_SCALES:
+        for labels in variants:
+            codes = all(isinstance(n, int) and 1 <= n <= len(labels) for n in nums)
+            if texts <= {x.lower() for x in labels} and (codes or col.n_text > col.n_number):
+                found.append(name)
+                break
+    return found
+
+
+def _from_plain_data(
+    path: Path,
+    args: _Args,
+    sheet: str | int | None,
+    encoding: str | None,
+    header: Sequence[str],
+    notes: list[str],
+) -> Codebook:
+    """Draft a codebook from a plain export: one row per respondent, answers as written."""
+    from .readers import FileMeta, read_raw
+
+    is_xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    kw: dict[str, Any] = {"sheet": sheet} if is_xlsx else {"encoding": encoding}
+    raw = read_raw(path, text_columns=list(header), **kw)
+    columns = [str(c) for c in raw.frame.columns]
+    if not columns or raw.frame.empty:
+        raise UsageError(f"{path.name} has no data rows to draft a codebook from.")
+    info: dict[str, _Column] = {}
+    for c in columns:
+        cells = [
+            None if (text := _cell(v)) == "" else unicodedata.normalize("NFKC", text).strip()
+            for v in raw.frame[c].tolist()
+        ]
+        info[c] = _Column(c, cells)
+    text_frame = pd.DataFrame({c: pd.Series(info[c].cells, dtype=object) for c in columns})
+
+    # ---- roles: by name (as for labelled files); a wave column also by its values
+    given = {c for c in args.roles.values() if c}
+    if args.roles["wave"] is None and not _find_role("wave", text_frame, columns, {}, given):
+        for c in columns:
+            col = info[c]
+            if (
+                c not in given
+                and len(col.texts) >= 2
+                and not col.numbers
+                and all(t.lower() in _WAVE_WORDS for t in col.texts)
+            ):
+                args = _Args(
+                    args.roles["id"], args.roles["cluster"], c, args.waves, args.roles["group"],
+                    args.treated, args.missing, args.circles,
+                )  # fmt: skip
+                notes.append(
+                    f"wave column guessed: {c!r} (its values {col.texts} are wave names); "
+                    "pass wave= to choose another."
+                )
+                break
+    roles = _resolve_roles(path, text_frame, columns, {}, args, notes)
+    role_of = {col: role for role, col in roles.items() if col}
+    # Personal data (by header or content): drafted as text, its values never in a note.
+    from .privacy import find_personal_data, personal_column_name
+
+    personal = {c for c in columns if c not in role_of and personal_column_name(c)}
+    found = find_personal_data(text_frame, declared=sorted(personal), id_column=roles["id"])
+    personal |= {p.column for p in found if p.column}
+    if roles["id"] not in personal:
+        _note_lost_zeros(info[roles["id"]], notes)  # type: ignore[index]
+
+    # ---- answer kinds (before missing codes, which need the answer ranges)
+    skip = set(args.missing) if args.missing is not None else set(_CANDIDATE_CODES)
+    for c in columns:
+        col = info[c]
+        role = role_of.get(c)
+        if c in personal:
+            col.kind = "text"
+            continue
+        if role in ("id", "wave", "group"):
+            col.kind = "number" if col.numbers and not col.texts else "text"
+            continue
+        if role == "cluster":
+            col.kind = "category" if col.texts else "number"
+            continue
+        if not col.texts:
+            col.kind = "number"
+            if col.numbers:
+                col.scale_range = _coded_scale(col, skip)
+            elif not col.missing_text:
+                notes.append(f"{c}: no values at all; drafted as a number.")
+            continue
+        if all(_LEADING_ZERO.match(t) and _num(t) is not None for t in col.texts):
+            col.kind = "text"
+            notes.append(
+                f"{c}: numbers written with leading zeros ({_list(col.texts, 3)}): codes, not "
+                "amounts; drafted as text."
+            )
+            continue
+        col.likert = _likert_candidates(col, skip)
+        binary = _binary_labels(col, skip)
+        if col.likert:
+            col.kind = "likert"
+            k = min(len(v[0]) for n, _, v in LIKERT_SCALES if n in col.likert)
+            odd = [n for n in col.answer_numbers(skip) if not (isinstance(n, int) and 1 <= n <= k)]
+            if odd:
+                notes.append(
+                    f"{c}: answers in words, and numbers that are not codes of the scale "
+                    f"({_list([_fmt(n) for n in odd], 4)}); validation will report them."
+                )
+        elif binary:
+            col.kind, col.labels = "binary", binary
+        elif col.n_number > col.n_text:
+            col.kind = "number"
+            notes.append(
+                f"{c}: mostly numbers, with text answers ({_list(col.texts, 4)}); drafted as "
+                "a number: validation will report the text."
+            )
+        elif (
+            not col.numbers
+            and not _FREE_TEXT.search(c)
+            and len(col.texts) <= 12
+            and len(col.texts) * 2 <= col.n_text
+        ):
+            col.kind = "category"
+        else:
+            col.kind = "text"
+
+    # ---- survey-wide missing codes
+    survey_missing, declared = _plain_missing(info, role_of, args, notes)
+
+    # ---- shared response scales, categories
+    preferred = _settle_likert(info, notes)
+    categories = []
+    for c in columns:
+        col = info[c]
+        if col.kind == "category":
+            col.labels = {i: t for i, t in enumerate(col.texts, 1)}
+            if role_of.get(c) != "cluster":
+                categories.append(c)
+            if col.numbers:
+                notes.append(
+                    f"{c}: holds numbers besides the text ({_list([_fmt(n) for n in col.numbers], 4)}); "
+                    "validation will check them against the codes."
+                )
+        if col.kind == "binary":
+            for zero, one, rname in _BINARY_WORDS:
+                if [col.labels[0].lower(), col.labels[1].lower()] == [zero, one]:
+                    preferred.setdefault(tuple(col.labels.items()), rname)
+    if roles["cluster"] and info[roles["cluster"]].kind == "category":
+        lab = ", ".join(f"{k}={v}" for k, v in info[roles["cluster"]].labels.items())
+        notes.append(
+            f"{roles['cluster']}: village names coded in order of first appearance ({lab}); "
+            "the names are the value labels, so the file is read as written."
+        )
+    if categories:
+        notes.append(
+            f"drafted as categories, coded in order of first appearance, answers as value "
+            f"labels: {_list(categories)}."
+        )
+
+    # ---- the table of codes the labelled-file drafter works on
+    meta = FileMeta()
+    data: dict[str, pd.Series] = {}
+    miss_text_code = {
+        lab.lower(): code for code, lab in survey_missing.items() if isinstance(lab, str)
+    }
+    for c in columns:
+        col = info[c]
+        if c in header and not c.isascii():
+            meta.column_labels[c] = c
+        if col.kind == "text":
+            data[c] = pd.Series(col.cells, dtype=object)
+            continue
+        to_code = {lab.lower(): code for code, lab in col.labels.items()}
+        values = []
+        for x in col.cells:
+            if x is None or x in TEXT_MISSING_MARKERS:
+                values.append(np.nan)
+                continue
+            low = x.lower()
+            if low in to_code:
+                values.append(float(to_code[low]))
+            elif low in miss_text_code:
+                values.append(float(miss_text_code[low]))
+            else:
+                n = _plain_number(x)
+                # A labelled column's numbers that are neither codes nor missing codes are
+                # left to validation to report (invalid_code), not drafted as answers.
+                stray = col.labels and n not in col.labels and n not in survey_missing
+                values.append(np.nan if n is None or stray else float(n))
+        data[c] = pd.Series(values, dtype=float)
+        if col.labels:
+            meta.value_labels[c] = dict(col.labels)
+            meta.measure[c] = "ordinal" if col.kind == "likert" else "nominal"
+        if c in declared:
+            meta.missing_values[c] = list(survey_missing)
+    frame = pd.DataFrame(data)
+    eff = _Args(
+        roles["id"],
+        roles["cluster"],
+        roles["wave"],
+        args.waves if args.waves is not None else _wave_order(info, roles["wave"], notes),
+        roles["group"],
+        args.treated,
+        dict(survey_missing),
+        args.circles,
+    )
+    doc = _draft_from_table(path, frame, meta, "export", eff, notes, preferred)
+    coded = []
+    for v in doc["variable"]:
+        rng = info[v["name"]].scale_range
+        if rng and v["type"] == "integer" and v["name"] not in role_of:
+            v.update(type="ordinal", min=1, max=rng[1])
+            coded.append(f"{v['name']} (1-{rng[1]}, {rng[0]})")
+    if coded:
+        notes.append(
+            f"ordinal, coded 1 (lowest) upwards, by the scale their header names: "
+            f"{_list(coded, 4)}; add value labels if the codes run the other way."
+        )
+    _mark_circles(doc, args.circles, notes)
+    return Codebook.from_dict(doc, source=str(path))
+
+
+def _spelled(cols: Iterable[_Column], label: str) -> str:
+    """``label`` as the data spell it (case of English answers), else as given."""
+    for col in cols:
+        for t in col.texts:
+            if t.lower() == label.lower():
+                return t
+    return label
+
+
+def _binary_labels(col: _Column, skip: set[Code]) -> dict[Code, str]:
+    texts = {t.lower() for t in col.texts}
+    if not texts or not set(col.answer_numbers(skip)) <= {0, 1}:
+        return {}
+    for zero, one, _ in _BINARY_WORDS:
+        if texts <= {zero, one}:
+            return {0: _spelled([col], zero), 1: _spelled([col], one)}
+    return {}
+
+
+def _note_lost_zeros(col: _Column, notes: list[str]) -> None:
+    """Ids like 0101 beside 101: a spreadsheet may have read some ids as numbers."""
+    digits = {x for x in col.cells if x is not None and x.isdigit()}
+    led = sorted(x for x in digits if len(x) > 1 and x.startswith("0"))
+    if not led:
+        return
+    width = max(len(x) for x in led)
+    short = sorted((x for x in digits if not x.startswith("0") and len(x) < width), key=int)
+    if not short:
+        return
+    lost = [x for x in short if x.zfill(width) in digits]
+    twin = f"; {lost[0]} and {lost[0].zfill(width)} count as two respondents" if lost else ""
+    notes.append(
+        f"{col.name}: ids with leading zeros ({_list(led, 3)}) beside shorter ids "
+        f"({_list(short, 3)}): leading zeros may have been lost (a spreadsheet reading the "
+        f"ids as numbers){twin}. Restore them in the file (pad to {width} digits)."
+    )
+
+
+def _plain_missing(
+    info: Mapping[str, _Column],
+    role_of: Mapping[str, str],
+    args: _Args,
+    notes: list[str],
+) -> tuple[dict[Code, str | None], set[str]]:
+    """The survey-wide missing codes of a plain export, and the columns they apply to."""
+    eligible = [c for c, col in info.items() if c not in role_of and col.kind != "text"]
+    codes: dict[Code, str | None]
+    if args.missing is not None:
+        codes = dict(args.missing)
+        known = {lab.lower() for lab in codes.values() if lab}
+        for c in eligible:
+            odd = [t for t in info[c].missing_text if t.lower() not in known]
+            if odd:
+                notes.append(
+                    f"{c}: answers {_list([repr(t) for t in odd])} read like a missing answer but no missing code "
+                    "has that label; validation will report them (label a code with it)."
+                )
+    else:
+        found: dict[Code, list[str]] = {}
+        spelled: dict[Code, str] = {}
+        for c in eligible:
+            col = info[c]
+            rest = col.answer_numbers(_CANDIDATE_CODES)
+            small = bool(rest) and all(isinstance(n, int) and 0 <= n <= 10 for n in rest)
+            if col.kind == "number" and not small:
+                continue
+            for n in col.numbers:
+                if n in _CANDIDATE_CODES and _apart(n, rest):
+                    found.setdefault(n, []).append(c)
+            for t in col.missing_text:
+                code = _MISSING_WORDS[t.lower()]
+                found.setdefault(code, []).append(c)
+                spelled.setdefault(code, t)
+        codes = {}
+        for code in sorted(found, key=lambda k: (k < 0, k)):
+            codes[code] = spelled.get(code) or _CONVENTIONAL_MISSING.get(code)  # type: ignore[arg-type]
+        if codes:
+            what = "; ".join(
+                f"{_fmt(k)}={lab or '(no label)'} in {_list(list(dict.fromkeys(found[k])), 3)}"
+                for k, lab in codes.items()
+            )
+            notes.append(
+                f"survey missing codes guessed from codes apart from the answers and from answer "
+                f"text: {what}; pass missing= (--missing 98=不知道,99=拒答) to set them."
+            )
+    if not _MARKERS_BY_DEFAULT:
+        markers: Counter[str] = Counter()
+        for c in eligible:
+            markers.update(info[c].markers)
+        used = {n for col in info.values() for n in col.numbers} | set(codes)
+        code = -99
+        for marker, n in markers.items():
+            while code in used:
+                code -= 1
+            codes[code] = marker
+            used.add(code)
+            notes.append(
+                f"{n} cell{'s' * (n != 1)} written {marker!r} (an empty answer) are read through "
+                f"the missing code {code} labelled {marker!r}."
+            )
+        bare = [c for c, lab in codes.items() if not lab]
+        if markers and bare:
+            # A missing table is labelled throughout or not at all: keep the markers' labels.
+            for c in bare:
+                codes[c] = _CONVENTIONAL_MISSING.get(c, f"缺失 {_fmt(c)}")  # type: ignore[call-overload]
+            notes.append(
+                "missing codes without a label labelled "
+                + ", ".join(f"{_fmt(c)}={codes[c]}" for c in bare)
+                + ", so that the table keeps the labels of the text markers."
+            )
+    declared = set()
+    for c in eligible:
+        col = info[c]
+        rest = col.answer_numbers(codes)
+        hits = [n for n in col.numbers if n in codes]
+        if all(_apart(n, rest) for n in hits):
+            declared.add(c)
+            if hits and col.kind == "number" and rest and not col.scale_range:
+                notes.append(
+                    f"{c}: {', '.join(map(_fmt, sorted(hits)))} read as missing "
+                    f"(apart from the other values, {_fmt(min(rest))} to {_fmt(max(rest))})."
+                )
+    return codes, declared
+
+
+def _settle_likert(info: Mapping[str, _Column], notes: list[str]) -> dict[tuple, str]:
+    """Choose one scale (and one wording of it) per group of Likert columns."""
+    cols = [col for col in info.values() if col.kind == "likert"]
+    sure = Counter(col.likert[0] for col in cols if len(col.likert) == 1)
+    keywords = {name: kw for name, kw, _ in LIKERT_SCALES}
+    family: dict[str, list[_Column]] = {}
+    for col in cols:
+        if len(col.likert) > 1:
+            by_word = [s for s in col.likert if re.search(keywords[s], col.name, re.I)]
+            by_use = sorted(col.likert, key=lambda s: -sure[s])
+            choice = by_word[0] if by_word else by_use[0]
+            notes.append(
+                f"{col.name}: its answers ({_list(col.texts, 4)}) fit several scales "
+                f"({', '.join(col.likert)}); taken as {choice}."
+            )
+        else:
+            choice = col.likert[0]
+        family.setdefault(choice, []).append(col)
+    preferred: dict[tuple, str] = {}
+    for name, members in family.items():
+        variants = next(v for n, _, v in LIKERT_SCALES if n == name)
+        union = {t.lower() for col in members for t in col.texts}
+        fits = [v for v in variants if union <= {x.lower() for x in v}]
+        shared = fits[0] if fits else None
+        code_of = [{x.lower(): i for i, x in enumerate(v)} for v in fits]
+        if any(c[t] != code_of[0][t] for c in code_of[1:] for t in union):
+            notes.append(
+                f"{_list([m.name for m in members], 3)}: the answers seen "
+                f"({_list(sorted(union), 4)}) fit more than one wording of {name} with "
+                f"different codes; coded as {' < '.join(shared)}."  # type: ignore[arg-type]
+            )
+        for col in members:
+            texts = {t.lower() for t in col.texts}
+            wording = shared or next(v for v in variants if texts <= {x.lower() for x in v})
+            col.labels = {i: _spelled(members, lab) for i, lab in enumerate(wording, 1)}
+        for col in members:
+            preferred.setdefault(tuple(col.labels.items()), name)
+        labs = ", ".join(f"{k}={v}" for k, v in members[0].labels.items())
+        notes.append(
+            f"ordinal scale {name} ({labs}) recognised from the answer text of "
+            f"{_list([m.name for m in members], 4)}; answers written as codes 1-{len(members[0].labels)}."
+        )
+    return preferred
+
+
+def _wave_order(info: Mapping[str, _Column], wave: str | None, notes: list[str]) -> list | None:
+    if not wave:
+        return None
+    col = info[wave]
+    ranks = [_WAVE_WORDS.get(t.lower()) for t in col.texts]
+    if col.numbers or not col.texts or None in ranks or len(set(ranks)) != len(ranks):
+        return None
+    order = [t for _, t in sorted(zip(ranks, col.texts, strict=True), key=lambda p: p[0])]
+    notes.append(
+        f"waves ordered by their names: {order} (the first is the baseline); pass waves= to "
+        "set the order."
+    )
+    return order
+
+
+def _words_in(text: str, table: Sequence[tuple[str, str, tuple[str, ...]]]) -> list[tuple]:
+    low = text.lower()
+    hits = []
+    for name, label, words in table:
+        word = next((w for w in words if w in low), None)
+        if word is not None:
+            hits.append((name, label if word.isascii() or table is SERVICE_WORDS else word))
+    return hits
+
+
+def _mark_circles(doc: dict[str, Any], circles: Sequence[str] | None, notes: list[str]) -> None:
+    """Willingness items: a circle (and service) from the words of each header."""
+    roles = {doc["survey"].get(r) for r in ("id", "cluster", "wave", "group")}
+    c_label: dict[str, str] = {}
+    s_label: dict[str, str] = {}
+    marked: list[str] = []
+    outside: list[str] = []
+    for v in doc["variable"]:
+        name = v["name"]
+        if v["type"] not in ("ordinal", "integer", "number", "binary") or name in roles:
+            continue
+        if v.get("pii"):
+            continue
+        circ = _words_in(name, CIRCLE_WORDS)
+        serv = _words_in(name, SERVICE_WORDS)
+        if len(circ) != 1 or not (serv or _HELP_WORDS.search(name)):
+            continue
+        cname, clab = circ[0]
+        if circles is not None and cname not in circles:
+            outside.append(name)
+            continue
+        v["circle"] = cname
+        c_label.setdefault(cname, clab)
+        if len(serv) == 1:
+            v["service"] = serv[0][0]
+            s_label.setdefault(serv[0][0], serv[0][1])
+        marked.append(name)
+    if outside:
+        notes.append(
+            f"{_list(outside, 4)}: their headers name a circle not in circles={list(circles or [])}; "
+            "not marked as willingness items."
+        )
+    if not c_label and circles is None:
+        return
+    order = (
+        list(circles) if circles is not None else [n for n, _, _ in CIRCLE_WORDS if n in c_label]
+    )
+    circ_doc: dict[str, Any] = {"order": order}
+    if c_label:
+        circ_doc["labels"] = {n: c_label[n] for n in order if n in c_label}
+    doc["circles"] = circ_doc
+    if circles is None:
+        notes.append(
+            "circles suggested from header words, nearest first: "
+            + ", ".join(f"{n} ({c_label[n]})" for n in order)
+            + f"; {len(marked)} willingness items marked. Check the order and the items."
+        )
+    if s_label:
+        s_order = [n for n, _, _ in SERVICE_WORDS if n in s_label]
+        doc["services"] = {"order": s_order, "labels": {n: s_label[n] for n in s_order}}
+        notes.append(
+            "services suggested from header words: "
+            + ", ".join(f"{n} ({s_label[n]})" for n in s_order)
+            + "."
+        )
+
+
+def _table_header(
+    path: Path, sheet: str | int | None, encoding: str | None
+) -> tuple[list[str], str | int | None]:
+    """The header of a .csv/.xlsx file, and the sheet a data export is read from."""
+    from .readers import read_raw
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return [str(c) for c in read_raw(path, encoding=encoding).frame.columns], None
+    names = _sheet_names(path)
+    if sheet is None:
+        first = next((n for n in names if n.strip().lower() not in ("survey", "responses")), None)
+        sheet = first if first is not None else names[0]
+    return [str(c) for c in read_raw(path, sheet=sheet).frame.columns], sheet
+
+
+def draft_kind(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    kind: str | None = None,
+) -> str:
+    """What :func:`draft_codebook` takes ``path`` for, in words.
+
+    Returns ``"labelled data file"`` (.sav, .dta), ``"data export"`` or
+    ``"spreadsheet codebook"`` (.csv, .xlsx: told by the header, unless
+    ``kind`` is ``"data"`` or ``"codebook"``).
+    """
+    p = Path(path)
+    what = SUPPORTED_EXTENSIONS.get(p.suffix.lower())
+    if what is None:
+        raise UsageError(f"{p}: cannot draft a codebook from this file type.")
+    if what == "labelled data file":
+        return what
+    if kind is None:
+        header, _ = _table_header(p, sheet, encoding)
+        kind = "codebook" if _looks_like_codebook(header) else "data"
+    return "spreadsheet codebook" if kind == "codebook" else "data export"
