@@ -290,8 +290,12 @@ def _build(case: dict, folder: Path) -> tuple[Path, Path, list[str], dict]:
             var["missing"] = arg
         elif kind == "pii":
             var["pii"] = True
-        else:
+        elif kind == "survey_missing":
             cb["survey"]["missing"] = arg
+        elif kind == "circle_label":  # only in the report cases
+            cb["circles"]["labels"][cb["circles"]["order"][0]] = arg
+        else:  # "title", "treated": a [survey] key
+            cb["survey"][kind] = arg
     codebook = folder / "codebook.toml"
     codebook.write_text(tomli_w.dumps(cb), encoding="utf-8")
     numeric = {v["name"] for v in variables
@@ -390,6 +394,9 @@ def _var(base: str, name: str) -> int:
 
 
 _L = "long_all"
+_FORMULA = "=cmd|' /C calc'!A0"
+_SCRIPT = "<script>alert(1)</script>"
+_IMG = "<img src=x onerror=alert(1)>"
 _REPORT_CASES = {
     # personal values and formulas in columns the report can do without, an
     # undeclared name column, GB18030 with CRLF: the report must be written
@@ -410,12 +417,15 @@ _REPORT_CASES = {
         "extra": ("联系电话", [PHONE_SPACED, PHONE_PREFIXED]),
         "codebook": [("pii", _var(_L, "schooling"), None)], "report": True,
     },
-    # a formula and script as the arm of a village: the arm reaches the tables
+    # a formula as the treated arm (it reaches the tables' group column),
+    # script in the title and a circle's label (they reach the report)
     "arm-formula": {
         "base": _L, "encoding": "utf-8", "newline": "\n", "on_invalid": "exclude",
-        "cells": [(r, _col(_L, "arm"), "=1+1") for r in range(0, 60, 4)]
-                 + [(r, _col(_L, "arm"), "<script>alert(1)</script>") for r in range(2, 60, 4)],
-        "extra": None, "codebook": [], "report": False,
+        "cells": [(r, _col(_L, "arm"), _FORMULA) for r, row in enumerate(_BASES[_L][1])
+                  if row[_col(_L, "arm")] == "workshop"],
+        "extra": None, "report": True,
+        "codebook": [("treated", 0, _FORMULA), ("title", 0, _SCRIPT),
+                     ("circle_label", 0, _IMG)],
     },
     # personal values in willingness items (the columns are blanked): the
     # run either reports or fails as a data problem (exit 1), never leaks
@@ -487,7 +497,8 @@ def test_report_never_publishes_planted_personal_values(name: str, tmp_path: Pat
         for column in frame.columns:
             bad = frame[column][frame[column].str.match(r"^[=+@\t\r]|^-[^0-9.]")]
             assert bad.empty, f"{table.name}:{column} starts a formula: {bad.tolist()[:3]}"
-    html = (out / "report.html").read_text(encoding="utf-8")
-    assert "<script>alert(1)</script>" not in html
-    md = (out / "report.md").read_text(encoding="utf-8")
-    assert "<script>alert(1)</script>" not in md
+    # HTML from the data or the codebook is shown as text, never as markup
+    for report in ("report.html", "report.md"):
+        text = (out / report).read_text(encoding="utf-8")
+        for markup in (_SCRIPT, _IMG, "<script"):
+            assert markup not in text, f"{report} holds {markup!r}"
