@@ -33,7 +33,9 @@ import json
 import re
 import tempfile
 import tomllib
+import unicodedata
 import warnings
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -261,7 +263,10 @@ def _build(case: dict, folder: Path) -> tuple[Path, Path, list[str], dict]:
     not_numbers: list[tuple[str, int]] = []  # (column, data row) holding a NOT_NUMBERS token
     for r, c, value in case["cells"]:
         body[r][c] = value
-        planted.append(value)
+        # A lone name among answers cannot be told from other text (很愿意 has
+        # three characters too): names count as planted only in a column of their own.
+        if value not in PLANTED["name"]:
+            planted.append(value)
     for r, c, value in case["cells"]:  # the last write to a cell wins
         if body[r][c] == value and value in NOT_NUMBERS:
             not_numbers.append((header[c], r))
@@ -301,7 +306,9 @@ def _build(case: dict, folder: Path) -> tuple[Path, Path, list[str], dict]:
     numeric = {v["name"] for v in variables
                if v.get("type") in ("ordinal", "integer", "number", "binary", "category")
                and not v.get("pii")}
-    return data, codebook, planted, {"not_numbers": not_numbers, "numeric": numeric}
+    id_col = header.index(cb["survey"]["id"]) if cb["survey"]["id"] in header else 0
+    ids = Counter(unicodedata.normalize("NFKC", row[id_col]).strip() for row in body)
+    return data, codebook, planted, {"not_numbers": not_numbers, "numeric": numeric, "ids": ids}
 
 
 def _survey_text(survey: ma.Survey) -> str:
@@ -328,6 +335,11 @@ def _check_survey(survey: ma.Survey, n_rows: int, kinds: set[str], facts: dict) 
         assert survey.data[id_col].notna().all(), "analysed rows without a respondent id"
     leaked = _leaks(_survey_text(survey), kinds)
     assert not leaked, f"personal values unmasked in the survey: {leaked}"
+    # a respondent is a duplicate only if its id occurs more than once in the file
+    dups = survey.problems.loc[survey.problems["rule"] == "duplicate_id", "respondent"]
+    for rid in dups.dropna().astype(str):
+        if re.fullmatch(r"V\d\d-\d{3}", rid):  # an id of the sample, not a pseudonym or a mask
+            assert facts["ids"][rid] >= 2, f"{rid!r} occurs once but is reported as duplicate_id"
     # text that is not a number is a problem of its cell, never a number
     if facts["not_numbers"]:
         flagged = {(str(c), str(v)) for c, v in
@@ -336,7 +348,8 @@ def _check_survey(survey: ma.Survey, n_rows: int, kinds: set[str], facts: dict) 
             if column not in facts["numeric"] or column not in survey.data.columns:
                 continue
             assert any(c == column and v.strip() in NOT_NUMBERS for c, v in flagged), (
-                f"a non-number in numeric column {column!r} was accepted without a problem"
+                f"text that is not a number was read as one in column {column!r} "
+                "(no problem names the text as written)"
             )
 
 
