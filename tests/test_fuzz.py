@@ -448,6 +448,13 @@ _REPORT_CASES = {
                   (11, _col(_L, "will_vil_chore"), f"电话：{PHONE}")],
         "extra": None, "codebook": [], "report": False,
     },
+    # 60 rows over 12 villages and two waves: too few for some analyses, which
+    # is a data problem (exit 1) or a report that leaves them out, not a usage error
+    "thin-slice": {
+        "base": "long", "encoding": "utf-8", "newline": "\n", "on_invalid": "missing",
+        "cells": [(3, _col(_L, "n_migrated"), PHONE), (5, _col(_L, "age"), "NA")],
+        "extra": None, "codebook": [], "report": False,
+    },
     # the Chinese export with text answers, UTF-8 with BOM
     "export": {
         "base": "export", "encoding": "utf-8-sig", "newline": "\r\n", "on_invalid": "missing",
