@@ -22,7 +22,7 @@ from mutualaid_analysis.data.draft import (
     draft_codebook,
     draft_kind,
 )
-from mutualaid_analysis.exceptions import CodebookError, SurveyValidationError, UsageError
+from mutualaid_analysis.exceptions import SurveyValidationError, UsageError
 
 DATA = Path(__file__).resolve().parent / "data"
 LONG_CSV = DATA / "export_long_gbk.csv"
@@ -198,12 +198,6 @@ def test_markers_left_to_the_codebook_when_it_reads_them(monkeypatch):
     assert not any("'NA'" in n for n in warning.notes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(CodebookError, SurveyValidationError),
-    reason="unlabelled categories (levels) and NA as a default missing marker are not in "
-    "codebook.py / validate.py yet; remove this mark when they are",
-)
 def test_handwritten_codebook_reads_the_exports():
     for path in (LONG_CSV, LONG_XLSX):
         survey = ma.read_survey(path, codebook=DATA / "export_codebook.toml")

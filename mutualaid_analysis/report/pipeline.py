@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..data.privacy import check_publishable
 from ..exceptions import AnalysisError, MutualAidError, UsageError
 from ..results import CONTRACT_COLUMNS
 from .config import DEFAULT_COMMUNITY, DEFAULT_INSTITUTIONAL, Config, ConfigError
@@ -497,6 +498,8 @@ def resolve_settings(config: Config, survey: Survey) -> dict[str, Any]:
         by = a.by
     else:
         by = cb.survey.group if cb.survey.group in present else None
+    if by:  # a column of names or phone numbers never becomes the groups of a table
+        check_publishable(survey, by, role="analysis.by")
     outcomes = list(a.outcomes) if a.outcomes is not None else [*scales, *community, *institutional]
     waves = survey.waves
     arms = _has_arms(survey)
