@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 import mutualaid_analysis as ma
 from mutualaid_analysis.cli.main import main
-from mutualaid_analysis.data import draft as draft_module
 from mutualaid_analysis.data.codebook import read_codebook
 from mutualaid_analysis.data.draft import (
     LIKERT_SCALES,
@@ -179,23 +178,14 @@ def test_lost_leading_zeros_are_noted():
     assert not any("leading zeros" in n for n in clean.notes)
 
 
-def test_text_markers_read_through_a_labelled_code():
-    cb, warning = _draft(LONG_CSV)
-    if draft_module._MARKERS_BY_DEFAULT:
-        assert "NA" not in cb.survey.missing.values()
-    else:
-        assert cb.survey.missing[-99] == "NA"
-        assert any("3 cells written 'NA'" in n for n in warning.notes)
-        survey = ma.read_survey(LONG_CSV, codebook=cb)
-        counts = survey.missing_counts.set_index(["variable", "code"])["n"]
-        assert counts[("年龄", -99)] == 1 and counts[("月收入（元）", -99)] == 1
-
-
-def test_markers_left_to_the_codebook_when_it_reads_them(monkeypatch):
-    monkeypatch.setattr(draft_module, "_MARKERS_BY_DEFAULT", True)
+def test_text_markers_need_no_missing_code():
+    # NA in 年龄 and 月收入 are read as missing by every codebook: no code is made up.
     cb, warning = _draft(LONG_CSV)
     assert cb.survey.missing == {98: "不知道", 99: "拒答"}
     assert not any("'NA'" in n for n in warning.notes)
+    survey = ma.read_survey(LONG_CSV, codebook=cb)
+    counts = survey.missing_counts.set_index(["variable", "code"])["n"]
+    assert counts[("年龄", "NA")] == 1 and counts[("月收入（元）", "NA")] == 1
 
 
 def test_handwritten_codebook_reads_the_exports():
@@ -418,16 +408,18 @@ def test_cli_missing_option(value, expected, tmp_path, capsys):
         assert all(cb.survey.missing[c] == lab for c, lab in expected.items())
 
 
-def test_bare_missing_codes_keep_the_marker_labels(tmp_path):
+def test_bare_missing_codes_stay_bare_and_the_text_answers_are_reported():
     cb, warning = _draft(LONG_CSV, missing=[98, 97])
-    if not draft_module._MARKERS_BY_DEFAULT:
-        assert cb.survey.missing == {98: "不知道", 97: "缺失 97", -99: "NA"}
-        assert any("missing codes without a label labelled" in n for n in warning.notes)
+    assert cb.survey.missing == {98: None, 97: None}
+    assert any("answers '不知道' read like a missing answer but no missing code has that "
+               "label" in n for n in warning.notes)
     survey = ma.read_survey(LONG_CSV, codebook=cb, on_invalid="exclude")
-    # 99 and 拒答 are not missing codes now: 99 is an invalid code, 拒答 an unknown label.
+    # 99 and 拒答 are not missing codes now: 99 is an invalid code, 拒答 an unknown
+    # label; nor is 不知道, as no code carries that label.
     assert {(p.line, p.rule) for p in survey.problem_list} == {
         (6, "invalid_code"),
         (44, "invalid_code"),
+        (12, "unknown_label"),
         (15, "unknown_label"),
     }
 

@@ -596,16 +596,19 @@ def test_one_village_per_arm_is_refused(tmp_path):
         evaluate(one, outcome="自评健康")
 
 
-def test_a_circle_without_items_is_no_outcome(tmp_path):
+def test_a_circle_without_items_is_refused_before_it_could_be_an_outcome(tmp_path):
     text = PANEL_CODEBOOK.replace('order = ["relatives", "villagers"]',
                                   'order = ["relatives", "friends", "villagers"]')
-    survey = write_panel_export(tmp_path, FOUR_VILLAGES)
+    write_panel_export(tmp_path, FOUR_VILLAGES)
     cb = tmp_path / "codebook.toml"
     cb.write_text(text, encoding="utf-8")
+    with pytest.raises(ma.CodebookError, match=r"lists 'friends'.*\[empty_circle\]"):
+        ma.read_survey(tmp_path / "两轮.csv", codebook=cb)
+    cb.write_text(PANEL_CODEBOOK, encoding="utf-8")
     survey = ma.read_survey(tmp_path / "两轮.csv", codebook=cb)
-    with pytest.raises(UsageError, match="outcome 'friends' is a circle .* no willingness item "
-                                         'is marked circle = "friends"'):
+    with pytest.raises(UsageError, match=r"Unknown outcome 'friends'\. Outcomes are .* its "
+                                         r"circles \['relatives', 'villagers'\]"):
         evaluate(survey, outcome="friends")
     res = circle_expansion(survey, seed=1, B=99)
     assert "friends" not in set(res.table["circle"])
-    assert any("'friends'" in n and "left out" in n for n in res.notes)
+    assert not any("left out" in n for n in res.notes)

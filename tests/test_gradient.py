@@ -126,7 +126,7 @@ cluster = "村庄"
 missing = [98, 99]
 
 [circles]
-order = ["relatives", "friends", "villagers", "strangers"]
+order = ["relatives", "friends", "villagers"]
 
 [services]
 order = ["daily_care", "emotional_support"]
@@ -179,8 +179,8 @@ service = "emotional_support"
 """
 
 
-def _empty_circle_survey(tmp_path):
-    """'strangers' has no item at all; 'friends' none of daily care.  GBK, text answers."""
+def _empty_circle_files(tmp_path):
+    """'friends' has no item of daily care.  GBK, text answers."""
     answers = ["非常愿意", "比较愿意", "一般", "不太愿意", "98"]
     lines = ["编号,村庄,亲属照料,亲属慰藉,朋友慰藉,村民照料,村民慰藉"]
     for i in range(24):
@@ -190,21 +190,30 @@ def _empty_circle_survey(tmp_path):
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
     cb = tmp_path / "codebook.toml"
     cb.write_text(EMPTY_CIRCLE_CODEBOOK, encoding="utf-8")
-    return ma.read_survey(path, codebook=cb)
+    return path, cb
 
 
-def test_a_circle_without_items_is_left_out_with_a_note_or_refused(tmp_path):
-    survey = _empty_circle_survey(tmp_path)
+def test_a_circle_without_any_item_is_refused_by_the_codebook(tmp_path):
+    # The ripple is declared whole: a circle no item asks about is a codebook
+    # mistake, refused before any analysis could make non-adjacent circles
+    # look adjacent.
+    path, cb = _empty_circle_files(tmp_path)
+    cb.write_text(EMPTY_CIRCLE_CODEBOOK.replace(
+        '"villagers"]\n\n[services]', '"villagers", "strangers"]\n\n[services]'), encoding="utf-8")
+    with pytest.raises(ma.CodebookError, match=r"lists 'strangers'.*\[empty_circle\]") as err:
+        ma.read_survey(path, codebook=cb)
+    assert "Circles with items: 'relatives', 'friends', 'villagers'" in str(err.value)
+
+
+def test_a_circle_without_items_of_a_service_is_left_out_with_a_note_or_refused(tmp_path):
+    survey = ma.read_survey(*_empty_circle_files(tmp_path))
     res = ma.gradient(survey)
     assert set(res.means()["circle"]) == {"relatives", "friends", "villagers"}
-    assert any("'strangers'" in n and 'circle = "strangers"' in n and "left out" in n
-               for n in res.notes)
+    assert not any("left out" in n for n in res.notes)
     daily = ma.gradient(survey, service="daily_care")
     assert set(daily.means()["circle"]) == {"relatives", "villagers"}
-    assert any("'friends', 'strangers' are in" in n and "of service 'daily_care'" in n
-               for n in daily.notes)
-    order = ma.test_ordering(survey)
-    assert any("'strangers'" in n for n in order.notes)
+    assert any("'friends' is in" in n and "of service 'daily_care'" in n
+               and 'circle = "friends"' in n and "left out" in n for n in daily.notes)
     for run in (ma.test_ordering, ma.classify_profiles):
         with pytest.raises(ma.UsageError, match="no willingness item of that service is "
                                                 'marked circle = "friends"; circles with'):

@@ -464,6 +464,10 @@ def test_ordinary_chinese_text_is_far_below_the_threshold(tmp_path):
                    for pattern in ("data/sample/village_survey.csv", "data/sample/*.toml", "docs/*.md",
                                    "tests/data/*.toml", "mutualaid_analysis/**/*.py")
                    for p in sorted(ROOT.glob(pattern)))
+    # Box drawing is improbable by design (other encodings misread as GB18030
+    # produce it); the repository's only use of it is a directory tree in
+    # docs/design.md, which is not Chinese text.
+    text = "".join(ch for ch in text if not "\u2500" <= ch <= "\u257f")
     n, bad = improbable_text(text)
     assert n > 5000 and bad / n < readers.IMPROBABLE_SHARE / 10
     # and as a GBK file with rare but real characters in names (堃, 喆, 玥 are not GB2312)

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import CodebookError, MutualAidWarning, UsageError
-from .codebook import SURVEY_KEYS, VARIABLE_TYPES, Codebook
+from .codebook import DEFAULT_MISSING_TEXT, SURVEY_KEYS, VARIABLE_TYPES, Codebook
 from .problems import Problem
 
 __all__ = [
@@ -48,7 +48,6 @@ __all__ = [
     "SERVICE_WORDS",
     "SPREADSHEET_COLUMNS",
     "SUPPORTED_EXTENSIONS",
-    "TEXT_MISSING_MARKERS",
     "CodebookDraftWarning",
     "draft_codebook",
     "draft_kind",
@@ -317,10 +316,10 @@ def draft_codebook(
     不知道 (98), 拒答 (99) and 不适用 (-9), make the survey-wide ``missing``
     table, labelled by the text found or the conventional label.  A numeric
     column whose answers span a code (hours 0-120 and a 98) gets
-    ``missing = []``.  Cells written ``NA``, ``.`` or ``#N/A``
-    (:data:`TEXT_MISSING_MARKERS`) are empty answers; a codebook that does not
-    read them as missing by itself gets a missing code labelled with the
-    marker (-99 = "NA"), so that the draft reads its own file.
+    ``missing = []``.  Cells written ``NA``, ``.``, ``.a``-``.z``, ``#N/A``
+    or ``NaN`` are empty answers, as every codebook reads them
+    (:data:`~mutualaid_analysis.data.codebook.DEFAULT_MISSING_TEXT`); they
+    need no missing code.
 
     *Circles and services* are suggested from header words (亲属, 家人, 朋友,
     邻居, 村民, ... and 生活照料, 照料, 精神慰藉, 聊天, 家务, ...; see
@@ -1697,11 +1696,6 @@ def _survey_sheet(path: Path, sheet: str, sh: _Sheet) -> tuple[dict[str, Any], d
 
 # --------------------------------------------------------------------------- plain exports
 
-#: Cell text that marks a missing value in an export: R's NA, Stata's ".", Excel's #N/A.
-TEXT_MISSING_MARKERS: tuple[str, ...] = ("NA", ".", "#N/A")
-# Whether codebooks read those markers as missing by themselves (a ``missing_text``
-# key in [survey]); without it a drafted codebook reads them through a labelled code.
-_MARKERS_BY_DEFAULT = "missing_text" in SURVEY_KEYS
 
 #: Response scales recognised by their wording: name, header keywords, variants
 #: (each lowest first, coded 1, 2, ...).
@@ -1819,8 +1813,7 @@ class _Column:
         self.name = name
         self.cells = cells  # NFKC-normalised, stripped; None for an empty cell
         present = [c for c in cells if c is not None]
-        self.markers = Counter(c for c in present if c in TEXT_MISSING_MARKERS)
-        answers = [c for c in present if c not in TEXT_MISSING_MARKERS]
+        answers = [c for c in present if c not in DEFAULT_MISSING_TEXT]
         self.missing_text = Counter(c for c in answers if c.lower() in _MISSING_WORDS)
         answers = [c for c in answers if c.lower() not in _MISSING_WORDS]
         nums = {c: _plain_number(c) for c in dict.fromkeys(answers)}
@@ -2039,7 +2032,7 @@ def _from_plain_data(
         to_code = {lab.lower(): code for code, lab in col.labels.items()}
         values = []
         for x in col.cells:
-            if x is None or x in TEXT_MISSING_MARKERS:
+            if x is None or x in DEFAULT_MISSING_TEXT:
                 values.append(np.nan)
                 continue
             low = x.lower()
@@ -2170,31 +2163,6 @@ def _plain_missing(
             notes.append(
                 f"survey missing codes guessed from codes apart from the answers and from answer "
                 f"text: {what}; pass missing= (--missing 98=不知道,99=拒答) to set them."
-            )
-    if not _MARKERS_BY_DEFAULT:
-        markers: Counter[str] = Counter()
-        for c in eligible:
-            markers.update(info[c].markers)
-        used = {n for col in info.values() for n in col.numbers} | set(codes)
-        code = -99
-        for marker, n in markers.items():
-            while code in used:
-                code -= 1
-            codes[code] = marker
-            used.add(code)
-            notes.append(
-                f"{n} cell{'s' * (n != 1)} written {marker!r} (an empty answer) are read through "
-                f"the missing code {code} labelled {marker!r}."
-            )
-        bare = [c for c, lab in codes.items() if not lab]
-        if markers and bare:
-            # A missing table is labelled throughout or not at all: keep the markers' labels.
-            for c in bare:
-                codes[c] = _CONVENTIONAL_MISSING.get(c, f"缺失 {_fmt(c)}")  # type: ignore[call-overload]
-            notes.append(
-                "missing codes without a label labelled "
-                + ", ".join(f"{_fmt(c)}={codes[c]}" for c in bare)
-                + ", so that the table keeps the labels of the text markers."
             )
     declared = set()
     for c in eligible:

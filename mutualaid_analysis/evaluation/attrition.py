@@ -555,7 +555,9 @@ def baseline_equivalence(
             es = np.nan
             row["method"] = "Cox index ln(OR)/1.65 with small-sample correction (WWC)"
             if not reason:
-                row["method"] += f"; proportions of {yes_label!r} (code {yes:g})"
+                var = cb.variables[name]
+                raw = next((r for r, a in (var.recode or {}).items() if a == yes), yes)
+                row["method"] += f"; proportions of {yes_label!r} (code {raw:g})"
                 empty = [str(a) for a, n_arm, _ in arms if n_arm == 0]
                 edge = [(str(a), m) for a, n_arm, m in arms if n_arm and m in (0.0, 1.0)]
                 if empty:
