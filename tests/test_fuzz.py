@@ -276,8 +276,14 @@ def _build(case: dict, folder: Path) -> tuple[Path, Path, list[str], dict]:
         for i, row in enumerate(body):
             row.append(values[i % len(values)])
         planted.extend(values)
+    # As spreadsheet exporters do, a field holding either line-end character is
+    # quoted (Python's writer quotes only the characters of its own line end, and
+    # the reader, like the csv module and editors, ends a record at a lone "\r").
+    def field(f: str) -> str:
+        return '"' + f.replace('"', '""') + '"' if any(ch in f for ch in ',"\r\n') else f
+
     buf = io.StringIO()
-    csv.writer(buf, lineterminator=case["newline"]).writerows([header, *body])
+    buf.write("".join(",".join(map(field, row)) + case["newline"] for row in (header, *body)))
     data = folder / "survey.csv"
     data.write_bytes(buf.getvalue().encode(case["encoding"]))
 

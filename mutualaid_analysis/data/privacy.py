@@ -1240,7 +1240,7 @@ def scan_personal_data(
             return None
         rid_text = _as_text(pd.Series([rid])).iloc[0]
         rid_text = str(rid) if pd.isna(rid_text) else str(rid_text)
-        rid_kind = _looks_personal(rid_text)
+        rid_kind = _looks_personal(rid_text) or ("name" if rid_text in known_names else None)
         return mask_value(rid_text, rid_kind) if rid_kind else rid_text
 
     def example_at(series: pd.Series, pos: int, kind: str) -> str:
@@ -1252,6 +1252,21 @@ def scan_personal_data(
             digits = f"{float(raw):.0f}"
             example = f"{digits[:6]}{'*' * 12}"
         return example
+
+    # Names have no shape of their own: a name column is found by its content as a
+    # whole.  The names it holds are personal wherever else they occur in the file
+    # (a respondent who wrote a name into the id or a free-text column).
+    name_columns: dict[str, bool] = {}
+    known_names: set[str] = set()
+    for position, column in enumerate(frame.columns):
+        series = frame.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(series.dtype) or not series.notna().any():
+            continue
+        is_names = bool(looks_like_names(series))
+        name_columns[str(column)] = is_names
+        if is_names or (column in declared_set and personal_column_name(str(column)) == "name"):
+            distinct = pd.Series(pd.unique(_as_text(series).dropna()), dtype=object)
+            known_names.update(map(str, distinct[_name_like(distinct)]))
 
     for position, column in enumerate(frame.columns):
         if column in declared_set:
@@ -1281,10 +1296,15 @@ def scan_personal_data(
                 count = int(hits.sum())
                 if count and count / n_present >= min_share:
                     findings.append((kind, hits, note))
-        if n_present and not numeric and looks_like_names(series):
+        names_column = bool(n_present and not numeric and name_columns.get(str(column)))
+        if names_column:
             hits = name_mask(series)
             if hits.sum() / n_present >= min_share:
                 findings.append(("name", hits, ""))
+        elif n_present and not numeric and known_names:
+            hits = _as_text(series).isin(known_names).to_numpy(dtype=bool)
+            if hits.any() and hits.sum() / n_present >= min_share:
+                findings.append(("name", hits, " (a name that a name column of the file holds)"))
 
         header_kind = personal_column_name(str(column))
         if header_kind is not None:
@@ -1311,7 +1331,7 @@ def scan_personal_data(
         for _, hits, _ in findings:
             union |= hits
         n_hits = int(union.sum())
-        whole = any(kind == "name" for kind, _, _ in findings) or n_hits > COLUMN_SHARE * n_present
+        whole = names_column or n_hits > COLUMN_SHARE * n_present
         found[str(column)] = PersonalFinding(
             column=str(column),
             kinds=tuple(kind for kind, _, _ in findings),

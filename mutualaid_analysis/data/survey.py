@@ -596,13 +596,15 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     errors = [p for p in problems if p.severity == "error"]
 
     # Ledger.
-    wave_values = (data[s.wave].astype("string").to_numpy(dtype=object, na_value=None)
+    wave_values = (np.array(data[s.wave].astype("string").to_numpy(dtype=object, na_value=None))
                    if s.wave and s.wave in data else np.full(len(data), None, dtype=object))
-    ids = (data[s.id].to_numpy(dtype=object, na_value=None) if s.id in data
+    ids = (np.array(data[s.id].to_numpy(dtype=object, na_value=None)) if s.id in data
            else np.full(len(data), None, dtype=object))
-    for pos, rules in bad_rows.items():  # an id that is personal data is masked here too
-        if "personal_id" in rules:
-            ids[pos] = privacy.mask_personal_text(str(ids[pos]))
+    # An id or a wave that is personal data is masked here too (the row is excluded).
+    for pos, rules in bad_rows.items():
+        if any(r == "personal_id" or r.startswith("undeclared_personal_data") for r in rules):
+            ids[pos] = _masked_cell(ids[pos])
+            wave_values[pos] = _masked_cell(wave_values[pos])
     ledger = pd.DataFrame({
         "file": file_col,
         "line": all_lines() if len(data) else np.array([], dtype=np.int64),
@@ -786,16 +788,23 @@ def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, al
     if len(keys) > 1:
         w_codes, w_uniques = pd.factorize(data[s.wave])
         key = key * (len(w_uniques) + 1) + (w_codes + 1)
-    counts = np.bincount(np.where(valid, key, 0), minlength=1) if len(key) else np.array([0])
-    dup = valid & (counts[np.where(valid, key, 0)] > 1) if len(key) else valid
+    # Held-back rows count under 0, every (id, wave) under its key + 1, so that
+    # a held-back row never makes a valid row with key 0 look duplicated.
+    slot = np.where(valid, key + 1, 0)
+    counts = np.bincount(slot, minlength=1)
+    dup = valid & (counts[slot] > 1)
     if dup.any():
         lines = all_lines()
-        groups = data.loc[dup].groupby(keys, sort=False, dropna=False).groups
-        for gkey, idx in groups.items():
-            positions = list(idx)
+        positions_all = np.flatnonzero(dup)
+        order = np.argsort(slot[positions_all], kind="stable")
+        sorted_pos = positions_all[order]
+        starts = np.flatnonzero(np.r_[True, np.diff(slot[sorted_pos]) != 0])
+        has_wave = len(keys) > 1
+        for group in np.split(sorted_pos, starts[1:]):
+            positions = [int(i) for i in group]
             where = ", ".join(f"{file_col[i]} line {lines[i]}" for i in positions)
-            rid = gkey[0] if isinstance(gkey, tuple) else gkey
-            wave_txt = f" in wave {gkey[1]!r}" if isinstance(gkey, tuple) and len(gkey) > 1 else ""
+            rid = ids.iloc[positions[0]]
+            wave_txt = (f" in wave {data[s.wave].iloc[positions[0]]!r}" if has_wave else "")
             for i in positions:
                 problems.append(Problem(
                     "duplicate_id",
@@ -1051,6 +1060,18 @@ def _pseudonymise_problems(problems: list[Problem], data: pd.DataFrame, cb: Code
             p = replace(p, respondent=pseudo, value=value, message=message)
         out.append(p)
     return out
+
+
+def _masked_cell(value: Any) -> Any:
+    """``value`` with any personal data in it masked (a name as 张*); None stays None."""
+    from . import privacy
+
+    if value is None:
+        return None
+    text = privacy.mask_personal_text(str(value))
+    if text == str(value) and privacy.name_mask([text])[0]:
+        text = privacy.mask_value(text, "name")
+    return text
 
 
 def _panel_status(ledger: pd.DataFrame, cb: Codebook, codes: np.ndarray) -> pd.Series:
