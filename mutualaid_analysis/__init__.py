@@ -12,8 +12,7 @@ build on the :class:`Survey` it returns.
 
 from __future__ import annotations
 
-__version__ = "0.1.0.dev0"
-
+from ._version import __version__
 from .data.codebook import Codebook, Variable, read_codebook
 from .data.draft import draft_codebook
 from .data.privacy import pseudonymise, suppress_small_counts

@@ -18,10 +18,10 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from ..data.scales import score_scale
 from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..results import Result, contract_frame
-from .scales import score_scale
 from .wwc import (
     BOUNDARIES,
     attrition_verdict,
