@@ -51,6 +51,7 @@ from .gradient import (
     GradientResult,
     classify_profiles,
     gradient,
+    plot_ripples,
     scalability,
     test_ordering,
 )
@@ -63,7 +64,6 @@ from .models import (
     fit_ordinal,
     fit_ordinal_mixed,
 )
-from .plots import plot_ripples
 from .sample import load_sample, sample_truth
 from .simulate import Simulation, simulate_survey, write_simulation
 

@@ -293,7 +293,7 @@ def test_ripple_needs_a_panel_and_the_grid_draws_all(survey, results):
         "comparison · after",
         "workshop · after",
     ]
-    axes = plots.plot_ripples(survey, measure="share_willing", reach=0.5)
+    axes = ma.plot_ripples(survey, measure="share_willing", reach=0.5)
     assert axes.shape == (2, 2)
 
 
