@@ -54,7 +54,7 @@ def make_all(out: Path, lang: str = "zh", dpi: int = 150) -> list[Path]:
         "forest_circles": lambda: plots.forest(
             ma.circle_expansion(s, seed=1), codebook=cb, models=["DiD"], lang=lang
         ),
-        "flow_diagram": lambda: plots.flow_diagram(s, outcome="gses", lang=lang),
+        "flow_diagram": lambda: ma.participant_flow(s, outcome="gses").plot(lang=lang),
         "predicted_probabilities": lambda: plots.predicted_probabilities(
             ordinal, codebook=cb, lang=lang
         ),

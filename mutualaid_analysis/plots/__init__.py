@@ -21,7 +21,7 @@ Paired slopes per arm          :func:`slope`                               a ``S
 Means by wave × arm            :func:`wave_means`                          a ``Survey``
 Forest of effects              :func:`forest`                              ``ma.evaluate``,
                                                                            ``ma.circle_expansion``
-Participant flow (CONSORT)     :func:`flow_diagram`                        a ``Survey`` (ledger)
+Participant flow (CONSORT)     :func:`flow_diagram`                        ``ma.participant_flow``
 Predicted probabilities        :func:`predicted_probabilities`             ``models.fit_ordinal``
 =============================  ==========================================  ====================
 
@@ -45,7 +45,7 @@ Examples
 from __future__ import annotations
 
 from .evaluation import arm_wave_means, forest, slope, wave_means
-from .flow import flow_counts, flow_diagram
+from .flow import flow_diagram
 from .gradient import gradient_lines, profile_shares
 from .likert import likert_bars, likert_counts
 from .predicted import predicted_probabilities
@@ -67,7 +67,6 @@ __all__ = [
     "Labels",
     "arm_wave_means",
     "find_cjk_font",
-    "flow_counts",
     "flow_diagram",
     "forest",
     "gradient_lines",
