@@ -335,7 +335,12 @@ def test_the_version_has_one_home_and_pyproject_agrees():
 def _fresh_python(code: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PACKAGE.parent,
+        timeout=120,
     )
 
 
