@@ -370,3 +370,21 @@ def test_drawing_still_loads_matplotlib_when_asked():
         "assert axes.shape == (2, 2), axes.shape\n"
     )
     assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------------- one home each
+
+
+def test_moved_names_have_one_home_and_keep_their_old_addresses():
+    from mutualaid_analysis import evaluation, gradient, labels, models, plots
+    from mutualaid_analysis.data import scales, waves
+    from mutualaid_analysis.evaluation import scales as evaluation_scales
+    from mutualaid_analysis.plots import style
+
+    assert ma.score_scale is evaluation.score_scale is evaluation_scales.score_scale
+    assert ma.score_scale is scales.score_scale
+    assert models.resolve_wave is waves.resolve_wave
+    assert ma.plot_ripples is gradient.plot_ripples
+    assert not hasattr(plots, "plot_ripples")  # the plots run no analysis
+    assert style.Labels is plots.Labels is labels.Labels
+    assert ma.participant_flow is evaluation.participant_flow
