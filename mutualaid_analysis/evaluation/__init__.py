@@ -11,6 +11,7 @@ inference (:func:`evaluate`) and whether the ripple widens
 
 from __future__ import annotations
 
+from ..inference.randomization import did_randomization_test
 from .attrition import (
     AttritionResult,
     EquivalenceResult,
@@ -22,7 +23,6 @@ from .attrition import (
 from .change import ReliableChangeResult, reliable_change
 from .effects import (
     EvaluationResult,
-    did_randomization_test,
     evaluate,
     paired_effect_sizes,
 )

@@ -20,7 +20,6 @@ it.  The building blocks are :mod:`mutualaid_analysis.inference`.
 
 from __future__ import annotations
 
-import itertools
 import math
 import zlib
 from collections.abc import Sequence
@@ -35,14 +34,16 @@ from ..data.survey import Survey
 from ..exceptions import InsufficientDataError, UsageError
 from ..gradient.describe import circles_without_items
 from ..inference import (
+    ADJUSTMENTS,
     MAX_ENUMERATE,
+    Adjustment,
+    adjust_p,
     cluster_mean,
     cluster_ols,
+    did_randomization_test,
     randomization_test,
     wild_cluster_bootstrap,
 )
-from ..inference._invert import invert_p_value
-from ..inference.randomization import TIE_RTOL
 from ..models.design import _check_columns, _covariate_block
 from ..results import Result, contract_frame
 
@@ -59,10 +60,6 @@ __all__ = [
 Design = Literal["auto", "prepost", "comparison", "randomized"]
 """Evaluation designs (one source for the type hint and the check)."""
 DESIGNS: tuple[str, ...] = get_args(Design)
-
-Adjustment = Literal["holm", "BH"]
-"""Multiplicity adjustments across a family of outcomes."""
-ADJUSTMENTS: tuple[str, ...] = get_args(Adjustment)
 
 #: Identifying columns of the evaluation table, in order.
 ID_COLUMNS = ["outcome", "design", "estimand", "model", "arm", "inference"]
@@ -669,141 +666,6 @@ def _child_seed(seed: int | None, *keys: int) -> np.random.SeedSequence | None:
     return np.random.SeedSequence(seed, spawn_key=tuple(int(k) for k in keys))
 
 
-def _assignments(
-    t_cluster: np.ndarray, max_enumerate: int, n_draws: int, seed: Any
-) -> tuple[np.ndarray, bool]:
-    """All assignments of ``sum(t_cluster)`` treated clusters, or random draws (G x m).
-
-    The same construction as :func:`~mutualaid_analysis.inference.randomization_test`.
-    """
-    G = t_cluster.size
-    G1 = int(t_cluster.sum())
-    total = math.comb(G, G1)
-    if total <= max_enumerate:
-        combos = np.fromiter(
-            itertools.chain.from_iterable(itertools.combinations(range(G), G1)),
-            dtype=np.intp,
-            count=total * G1,
-        ).reshape(total, G1)
-        out = np.zeros((G, total))
-        out[combos, np.arange(total)[:, None]] = 1.0
-        return out, True
-    rng = np.random.default_rng(seed)
-    return rng.permuted(np.tile(t_cluster, (n_draws, 1)), axis=1).T, False
-
-
-def did_randomization_test(
-    y: np.ndarray,
-    Z: np.ndarray,
-    post: np.ndarray,
-    cluster: Any,
-    treated_clusters: Sequence[Any],
-    *,
-    null: float = 0.0,
-    max_enumerate: int = MAX_ENUMERATE,
-    n_draws: int = 9999,
-    seed: Any = None,
-    alpha: float = 0.05,
-    conf_int: bool = True,
-) -> dict[str, Any]:
-    """Randomisation test of the difference-in-differences coefficient.
-
-    The DiD regression is ``y ~ Z + A + A*post`` with ``A`` the village's
-    arm and ``Z`` the other columns (intercept, ``post``, covariates).
-    Reassigning villages changes both ``A`` and ``A*post``, which is why
-    this is not :func:`~mutualaid_analysis.inference.randomization_test`
-    (that one permutes a single column).
-
-    Returns a dict with ``estimate, statistic, p_value, conf_low,
-    conf_high, n_assignments, enumerated, n_treated_clusters, method``.
-
-    Notes
-    -----
-    With ``C`` the n x G village indicator matrix, ``P = diag(post) C`` and
-    ``M`` the projection off ``Z``, an assignment ``T`` (G-vector of 0/1)
-    gives columns ``C T`` and ``P T``; by Frisch-Waugh-Lovell the DiD
-    coefficient solves the 2 x 2 system with Gram matrix ``[T'AT, T'BT;
-    T'BT, T'DT]`` and right side ``[T'c, T'p]``, where ``A = C'MC``,
-    ``B = C'MP``, ``D = P'MP`` (G x G) and ``c = C'My``, ``p = P'My``.
-    All are cluster sums computed once, so each assignment costs O(G^2)
-    whatever the number of rows.  The statistic is linear in the outcome,
-    so under the sharp null of a constant effect ``tau`` (outcome
-    ``y - tau A_obs post``) it is ``a_T - tau b_T``; the confidence set is
-    found by bisection as in ``randomization_test``, whose conventions
-    (ties within 1e-10 relative, enumerated p = share, sampled p =
-    (b+1)/(m+1)) this follows.
-    """
-    y = np.asarray(y, dtype=float)
-    Z = np.asarray(Z, dtype=float)
-    post = np.asarray(post, dtype=float)
-    codes, labels = pd.factorize(pd.Series(np.asarray(cluster, dtype=object)), sort=False)
-    G = labels.size
-    treated_set = {str(v) for v in treated_clusters}
-    t_cluster = np.array([1.0 if str(lab) in treated_set else 0.0 for lab in labels])
-    G1 = int(t_cluster.sum())
-    if G1 in (0, G):
-        raise UsageError("Both treated and untreated villages are needed.")
-    Q = np.linalg.qr(Z)[0]
-
-    def csum(arr: np.ndarray) -> np.ndarray:
-        out = np.zeros((G,) + arr.shape[1:])
-        np.add.at(out, codes, arr)
-        return out
-
-    ytil = y - Q @ (Q.T @ y)
-    CQ, PQ = csum(Q), csum(post[:, None] * Q)
-    n_g, np_g = csum(np.ones_like(y)), csum(post)
-    A = np.diag(n_g) - CQ @ CQ.T
-    B = np.diag(np_g) - CQ @ PQ.T
-    D = np.diag(np_g) - PQ @ PQ.T
-    cy, py = csum(ytil), csum(post * ytil)
-    cd, pd_ = B @ t_cluster, D @ t_cluster  # the same for D_obs = A_obs * post
-
-    def coefs(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        g11 = np.einsum("gb,gb->b", T, A @ T)
-        g12 = np.einsum("gb,gb->b", T, B @ T)
-        g22 = np.einsum("gb,gb->b", T, D @ T)
-        det = g11 * g22 - g12 * g12
-        with np.errstate(divide="ignore", invalid="ignore"):
-            a = (g11 * (py @ T) - g12 * (cy @ T)) / det
-            b = (g11 * (pd_ @ T) - g12 * (cd @ T)) / det
-        return a, b
-
-    T_all, enumerated = _assignments(t_cluster, max_enumerate, n_draws, seed)
-    a_obs, b_obs = (float(v[0]) for v in coefs(t_cluster[:, None]))
-    a, b = coefs(T_all)
-    m = T_all.shape[1]
-
-    def p_of(tau: float) -> float:
-        obs = a_obs - tau * b_obs
-        dist = a - tau * b
-        tol = TIE_RTOL * max(abs(obs), 1e-300)
-        hits = int(((np.abs(dist) >= abs(obs) - tol) | np.isnan(dist)).sum())
-        return hits / m if enumerated else (hits + 1) / (m + 1)
-
-    if conf_int:
-        scale = float(np.nanstd(a)) or abs(a_obs) or 1.0
-        ci = tuple(invert_p_value(p_of, a_obs, scale, alpha, side) for side in (-1, 1))
-    else:
-        ci = (np.nan, np.nan)
-    how = (
-        f"all {m} assignments of {G1} of {G} villages"
-        if enumerated
-        else f"{m} random assignments of {G1} of {G} villages, p = (b+1)/(m+1)"
-    )
-    return {
-        "estimate": a_obs,
-        "statistic": a_obs - null * b_obs,
-        "p_value": p_of(null),
-        "conf_low": float(ci[0]),
-        "conf_high": float(ci[1]),
-        "n_assignments": m,
-        "enumerated": enumerated,
-        "n_treated_clusters": G1,
-        "method": f"randomization inference ({how}), OLS DiD coefficient, two-sided",
-    }
-
-
 def _design_matrix(
     frame: pd.DataFrame, first: list[tuple[str, np.ndarray]], cov_names: Sequence[str]
 ) -> tuple[np.ndarray, list[str]]:
@@ -1004,30 +866,6 @@ def _standardised_row(extra: dict[str, Any], spec: _Spec) -> dict[str, Any]:
             "interval of the difference scaled by omega/S (S treated as fixed)"
         ),
     }
-
-
-# --------------------------------------------------------------------------- multiplicity
-
-
-def _adjust(p: np.ndarray, method: str) -> np.ndarray:
-    """Holm step-down or Benjamini-Hochberg step-up adjusted p-values (NaN kept)."""
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    m = q.size
-    if m == 0:
-        return out
-    order = np.argsort(q, kind="stable")
-    ranked = q[order]
-    if method == "holm":
-        adj = np.maximum.accumulate((m - np.arange(m)) * ranked)
-    else:
-        adj = m / np.arange(1, m + 1) * ranked
-        adj = np.minimum.accumulate(adj[::-1])[::-1]
-    res = np.empty(m)
-    res[order] = np.minimum(adj, 1.0)
-    out[ok] = res
-    return out
 
 
 # --------------------------------------------------------------------------- the result
@@ -1401,7 +1239,7 @@ def evaluate(
     p_adj = np.full(len(table), np.nan)
     for _, idx in table.groupby(keys, sort=False, dropna=False).groups.items():
         pos = table.index.get_indexer(idx)
-        p_adj[pos] = _adjust(table["p_value"].to_numpy(dtype=float)[pos], adjust)
+        p_adj[pos] = adjust_p(table["p_value"].to_numpy(dtype=float)[pos], adjust)
     table["p_adjusted"] = p_adj
     table["n"] = table["n"].astype("Int64")
     table["n_clusters"] = table["n_clusters"].astype("Int64")

@@ -22,6 +22,7 @@ from ..exceptions import UsageError
 from ._design import check_design
 from ._invert import invert_p_value
 from .cluster import check_choice
+from .randomization import TIE_RTOL
 from .table import make_table
 
 __all__ = [
@@ -36,11 +37,11 @@ BootstrapWeights = Literal["auto", "rademacher", "webb"]
 """Cluster weight distributions: "auto" = Rademacher, enumerated when 2^G <= B, else Webb."""
 BOOTSTRAP_WEIGHTS: tuple[str, ...] = get_args(BootstrapWeights)
 
-#: Bootstrap statistics within this relative distance of the observed one
-#: count as ties (and so as ``>=``).  Exact ties occur by construction: the
-#: sign vectors of all +1 and all -1 reproduce the observed sample, and
-#: floating-point noise must not decide whether they are counted.
-TIE_RTOL = 1e-10
+# Bootstrap statistics within TIE_RTOL (the package's one tie rule, defined
+# in randomization.py) of the observed one count as ties (and so as ``>=``).
+# Exact ties occur by construction: the sign vectors of all +1 and all -1
+# reproduce the observed sample, and floating-point noise must not decide
+# whether they are counted.
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 

@@ -11,6 +11,7 @@ script and ``tests/test_inference_cluster.py`` the comparison.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
@@ -32,6 +33,7 @@ __all__ = [
     "WaldResult",
     "WaldTestType",
     "cluster_mean",
+    "cluster_mean_se",
     "cluster_ols",
     "wald_test",
 ]
@@ -768,3 +770,66 @@ def wald_test(
         n_clusters=G,
         method=method,
     )
+
+
+def cluster_mean_se(y: np.ndarray, clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    r"""Means of the columns of ``y`` with CR2 village-cluster SEs and Satterthwaite df.
+
+    ``clusters`` are integer codes ``0 .. G-1`` (as from :func:`pandas.factorize`).
+
+    The intercept-only case of the CR2 estimator (Bell & McCaffrey 2002;
+    Pustejovsky & Tipton 2018) has a closed form.  With :math:`n_g` the
+    size of cluster :math:`g` and :math:`S_g = \sum_{i \in g} (y_i - \bar y)`:
+
+    .. math::
+
+       \widehat{\operatorname{Var}}_{CR2}(\bar y) = \frac{1}{n^2} \sum_{g=1}^{G}
+           \frac{S_g^2}{1 - n_g/n},
+
+    because the leverage block of an intercept is :math:`H_{gg} = 11'/n`
+    and :math:`1'(I - H_{gg})^{-1/2} e_g = S_g / \sqrt{1 - n_g/n}`.  The
+    Satterthwaite degrees of freedom under the working model
+    :math:`e \sim N(0, \sigma^2 (I - H))` are
+    :math:`\nu = (\operatorname{tr} MBM)^2 / \operatorname{tr}(MBM)^2` with
+    :math:`\operatorname{tr} MBM = 1/n` and
+    :math:`\operatorname{tr}(MBM)^2 = \sum_{g,h} b_g b_h (\delta_{gh} n_g -
+    n_g n_h / n)^2`, :math:`b_g = 1/(n^2 (1 - n_g/n))`; :math:`\nu = G - 1`
+    for equal cluster sizes.  The same numbers as
+    :func:`mutualaid_analysis.inference.cluster_mean` (CR2), computed in
+    O(n + G^2) so that 100,000 respondents take milliseconds.  With fewer
+    than two clusters the SE and df are NaN.
+
+    Returns
+    -------
+    mean, se : numpy.ndarray
+    df : float
+        Satterthwaite degrees of freedom.
+    """
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 1:
+        y = y[:, None]
+    n = y.shape[0]
+    clusters = np.asarray(clusters)
+    g = int(clusters.max()) + 1 if n else 0
+    mean = y.mean(axis=0) if n else np.full(y.shape[1], np.nan)
+    if g < 2:
+        return mean, np.full(y.shape[1], np.nan), math.nan
+    sizes = np.bincount(clusters, minlength=g).astype(float)
+    sizes_ok = sizes > 0
+    sizes = sizes[sizes_ok]
+    resid = y - mean
+    sums = np.stack(
+        [
+            np.bincount(clusters, weights=resid[:, j], minlength=g)[sizes_ok]
+            for j in range(y.shape[1])
+        ],
+        axis=1,
+    )
+    frac = 1 - sizes / n
+    var = ((sums**2) / frac[:, None]).sum(axis=0) / n**2
+    b = 1 / (n**2 * frac)
+    cross = -np.outer(sizes, sizes) / n
+    cross[np.diag_indices_from(cross)] += sizes
+    tr2 = float((np.outer(b, b) * cross**2).sum())
+    df = (1 / n) ** 2 / tr2
+    return mean, np.sqrt(var), df

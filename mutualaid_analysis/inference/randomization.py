@@ -28,10 +28,16 @@ from .table import make_table
 
 __all__ = [
     "ALTERNATIVES",
+    "MAX_ENUMERATE",
     "RI_STATISTICS",
+    "TIE_RTOL",
     "Alternative",
     "RandomizationResult",
     "RiStatistic",
+    "cluster_assignments",
+    "did_randomization_test",
+    "extreme",
+    "randomization_p_value",
     "randomization_test",
 ]
 
@@ -198,7 +204,53 @@ class _RIPieces:
             return coef / np.sqrt(np.maximum(var, 0.0))
 
 
-def _extreme(dist: np.ndarray, obs: float, alternative: str) -> np.ndarray:
+def cluster_assignments(
+    t_cluster: np.ndarray, max_enumerate: int, n_draws: int, seed: Any = None
+) -> tuple[np.ndarray, bool]:
+    """The reference set of assignments of clusters to treatment (G x m 0/1 matrix).
+
+    ``t_cluster`` is the observed assignment (G-vector of 0/1).  When the
+    number of assignments with the same number of treated clusters,
+    ``C(G, G1)``, is at most ``max_enumerate``, all of them are returned
+    (in the order of :func:`itertools.combinations`) and the flag is True;
+    otherwise ``n_draws`` random permutations of ``t_cluster`` drawn with
+    ``numpy.random.default_rng(seed)``, and the flag is False.  The one
+    generator of every randomisation test of the package.
+    """
+    t_cluster = np.asarray(t_cluster, dtype=float)
+    G = t_cluster.size
+    G1 = int(t_cluster.sum())
+    total = math.comb(G, G1)
+    if total <= max_enumerate:
+        combos = np.fromiter(
+            itertools.chain.from_iterable(itertools.combinations(range(G), G1)),
+            dtype=np.intp,
+            count=total * G1,
+        ).reshape(total, G1)
+        out = np.zeros((G, total))
+        out[combos, np.arange(total)[:, None]] = 1.0
+        return out, True
+    rng = np.random.default_rng(seed)
+    return rng.permuted(np.tile(t_cluster, (n_draws, 1)), axis=1).T, False
+
+
+def randomization_p_value(hits: int, m: int, enumerated: bool) -> float:
+    """p-value from ``hits`` of ``m`` assignments at least as extreme.
+
+    The share ``hits / m`` over all assignments (the observed one is among
+    them); over random draws, ``(hits + 1) / (m + 1)``, which counts the
+    observed assignment and keeps the test exact.
+    """
+    return hits / m if enumerated else (hits + 1) / (m + 1)
+
+
+def extreme(dist: np.ndarray, obs: float, alternative: str = "two-sided") -> np.ndarray:
+    """Which of ``dist`` are at least as extreme as ``obs`` (the tie rule).
+
+    A value within ``TIE_RTOL`` (relative to ``|obs|``) of the observed one
+    counts as at least as extreme, and so does NaN (a degenerate
+    assignment), which keeps the p-value conservative.
+    """
     tol = TIE_RTOL * max(abs(obs), 1e-300)
     if alternative == "two-sided":
         hit = np.abs(dist) >= abs(obs) - tol
@@ -340,21 +392,7 @@ def randomization_test(
     G1 = int(t_cluster.sum())
     if G1 in (0, G):
         raise UsageError("Both treated and untreated clusters are needed.")
-    total = math.comb(G, G1)
-    rng = None
-    if total <= max_enumerate:
-        combos = np.fromiter(
-            itertools.chain.from_iterable(itertools.combinations(range(G), G1)),
-            dtype=np.intp,
-            count=total * G1,
-        ).reshape(total, G1)
-        assignments = np.zeros((G, total))
-        assignments[combos, np.arange(total)[:, None]] = 1.0
-        enumerated = True
-    else:
-        rng = np.random.default_rng(seed)
-        assignments = rng.permuted(np.tile(t_cluster, (n_draws, 1)), axis=1).T
-        enumerated = False
+    assignments, enumerated = cluster_assignments(t_cluster, max_enumerate, n_draws, seed)
     sw = np.ones(design.n) if design.weights is None else np.sqrt(design.weights)
     yw = design.y * sw
     Z = np.delete(design.X, j, axis=1) * sw[:, None]
@@ -365,8 +403,8 @@ def randomization_test(
 
     def p_of(tau: float) -> float:
         obs = float(obs_pieces.stats(tau)[0])
-        hits = int(_extreme(pieces.stats(tau), obs, alternative).sum())
-        return hits / m if enumerated else (hits + 1) / (m + 1)
+        hits = int(extreme(pieces.stats(tau), obs, alternative).sum())
+        return randomization_p_value(hits, m, enumerated)
 
     estimate = float(obs_pieces.a[0])
     p = p_of(null)
@@ -401,3 +439,114 @@ def randomization_test(
         method=f"randomization inference ({how}), {model} {stat_text}, {alternative}",
         distribution=pieces.stats(null),
     )
+
+
+def did_randomization_test(
+    y: np.ndarray,
+    Z: np.ndarray,
+    post: np.ndarray,
+    cluster: Any,
+    treated_clusters: Sequence[Any],
+    *,
+    null: float = 0.0,
+    max_enumerate: int = MAX_ENUMERATE,
+    n_draws: int = 9999,
+    seed: Any = None,
+    alpha: float = 0.05,
+    conf_int: bool = True,
+) -> dict[str, Any]:
+    """Randomisation test of the difference-in-differences coefficient.
+
+    The DiD regression is ``y ~ Z + A + A*post`` with ``A`` the village's
+    arm and ``Z`` the other columns (intercept, ``post``, covariates).
+    Reassigning villages changes both ``A`` and ``A*post``, which is why
+    this is not :func:`randomization_test`
+    (that one permutes a single column).
+
+    Returns a dict with ``estimate, statistic, p_value, conf_low,
+    conf_high, n_assignments, enumerated, n_treated_clusters, method``.
+
+    Notes
+    -----
+    With ``C`` the n x G village indicator matrix, ``P = diag(post) C`` and
+    ``M`` the projection off ``Z``, an assignment ``T`` (G-vector of 0/1)
+    gives columns ``C T`` and ``P T``; by Frisch-Waugh-Lovell the DiD
+    coefficient solves the 2 x 2 system with Gram matrix ``[T'AT, T'BT;
+    T'BT, T'DT]`` and right side ``[T'c, T'p]``, where ``A = C'MC``,
+    ``B = C'MP``, ``D = P'MP`` (G x G) and ``c = C'My``, ``p = P'My``.
+    All are cluster sums computed once, so each assignment costs O(G^2)
+    whatever the number of rows.  The statistic is linear in the outcome,
+    so under the sharp null of a constant effect ``tau`` (outcome
+    ``y - tau A_obs post``) it is ``a_T - tau b_T``; the confidence set is
+    found by bisection as in ``randomization_test``, with the same
+    assignments (:func:`cluster_assignments`), tie rule (:func:`extreme`,
+    ``TIE_RTOL``) and p-value (:func:`randomization_p_value`).
+    """
+    y = np.asarray(y, dtype=float)
+    Z = np.asarray(Z, dtype=float)
+    post = np.asarray(post, dtype=float)
+    codes, labels = pd.factorize(pd.Series(np.asarray(cluster, dtype=object)), sort=False)
+    G = labels.size
+    treated_set = {str(v) for v in treated_clusters}
+    t_cluster = np.array([1.0 if str(lab) in treated_set else 0.0 for lab in labels])
+    G1 = int(t_cluster.sum())
+    if G1 in (0, G):
+        raise UsageError("Both treated and untreated villages are needed.")
+    Q = np.linalg.qr(Z)[0]
+
+    def csum(arr: np.ndarray) -> np.ndarray:
+        out = np.zeros((G,) + arr.shape[1:])
+        np.add.at(out, codes, arr)
+        return out
+
+    ytil = y - Q @ (Q.T @ y)
+    CQ, PQ = csum(Q), csum(post[:, None] * Q)
+    n_g, np_g = csum(np.ones_like(y)), csum(post)
+    A = np.diag(n_g) - CQ @ CQ.T
+    B = np.diag(np_g) - CQ @ PQ.T
+    D = np.diag(np_g) - PQ @ PQ.T
+    cy, py = csum(ytil), csum(post * ytil)
+    cd, pd_ = B @ t_cluster, D @ t_cluster  # the same for D_obs = A_obs * post
+
+    def coefs(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        g11 = np.einsum("gb,gb->b", T, A @ T)
+        g12 = np.einsum("gb,gb->b", T, B @ T)
+        g22 = np.einsum("gb,gb->b", T, D @ T)
+        det = g11 * g22 - g12 * g12
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = (g11 * (py @ T) - g12 * (cy @ T)) / det
+            b = (g11 * (pd_ @ T) - g12 * (cd @ T)) / det
+        return a, b
+
+    T_all, enumerated = cluster_assignments(t_cluster, max_enumerate, n_draws, seed)
+    a_obs, b_obs = (float(v[0]) for v in coefs(t_cluster[:, None]))
+    a, b = coefs(T_all)
+    m = T_all.shape[1]
+
+    def p_of(tau: float) -> float:
+        obs = a_obs - tau * b_obs
+        dist = a - tau * b
+        hits = int(extreme(dist, obs, "two-sided").sum())
+        return randomization_p_value(hits, m, enumerated)
+
+    if conf_int:
+        scale = float(np.nanstd(a)) or abs(a_obs) or 1.0
+        ci = tuple(invert_p_value(p_of, a_obs, scale, alpha, side) for side in (-1, 1))
+    else:
+        ci = (np.nan, np.nan)
+    how = (
+        f"all {m} assignments of {G1} of {G} villages"
+        if enumerated
+        else f"{m} random assignments of {G1} of {G} villages, p = (b+1)/(m+1)"
+    )
+    return {
+        "estimate": a_obs,
+        "statistic": a_obs - null * b_obs,
+        "p_value": p_of(null),
+        "conf_low": float(ci[0]),
+        "conf_high": float(ci[1]),
+        "n_assignments": m,
+        "enumerated": enumerated,
+        "n_treated_clusters": G1,
+        "method": f"randomization inference ({how}), OLS DiD coefficient, two-sided",
+    }
