@@ -31,10 +31,10 @@ from scipy import stats
 
 import mutualaid_analysis as ma
 from mutualaid_analysis.evaluation.effects import (
-    _between_rows,
-    _build_panel,
     _outcome_values,
-    _resolve_spec,
+    between_rows,
+    build_panel,
+    resolve_spec,
 )
 
 N_REPS = 400
@@ -50,10 +50,10 @@ def _null_rejections(seed: int) -> dict[str, dict[str, bool]]:
         workshop_willingness=(0.0, 0.0, 0.0),
     )
     assert truth["workshop"]["efficacy"]["att_sum_score"] == 0
-    spec = _resolve_spec(survey, "comparison", None)
+    spec = resolve_spec(survey, "comparison", None)
     values, _ = _outcome_values(survey, "gses")
-    panel = _build_panel(survey, values, [], spec)
-    rows, _ = _between_rows(
+    panel = build_panel(survey, values, [], spec)
+    rows, _ = between_rows(
         panel,
         spec,
         models=("ANCOVA", "DiD"),

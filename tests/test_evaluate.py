@@ -458,7 +458,7 @@ def test_wilcoxon_small_samples_follow_r():
     #   no ties, no zeros -> exact:       V = 40,   p = 0.0390625
     #   one zero -> normal approximation: V = 32,   p = 0.058707408431205
     #   ties and a zero -> normal approx: V = 33.5, p = 0.0330062576612325
-    from mutualaid_analysis.evaluation.effects import _Spec, _within_rows
+    from mutualaid_analysis.evaluation.effects import _Spec, within_rows
 
     spec = _Spec("prepost", "", "pre", "post", "all", "comparison", False)
     pre = np.arange(1.0, 10.0)
@@ -471,7 +471,7 @@ def test_wilcoxon_small_samples_follow_r():
             {"pre": pre, "post": pre + np.array(change), "cluster": np.arange(9) % 3}
         )
         row = next(
-            r for r in _within_rows(resp, "all", spec, 0.05) if r["inference"].startswith("Wil")
+            r for r in within_rows(resp, "all", spec, 0.05) if r["inference"].startswith("Wil")
         )
         assert row["statistic"] == v
         assert row["p_value"] == pytest.approx(p, rel=1e-6)

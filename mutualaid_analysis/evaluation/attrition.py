@@ -67,7 +67,8 @@ class _Design:
     followup: Any
 
 
-def _design(survey: Survey, followup: Any = None) -> _Design:
+def evaluation_design(survey: Survey, followup: Any = None) -> _Design:
+    """The arms and waves of the evaluation from the codebook, or UsageError naming what is missing."""
     spec = survey.codebook.survey
     if not spec.wave or spec.wave not in survey.data.columns:
         raise UsageError("attrition needs waves: set [survey] wave (and waves) in the codebook.")
@@ -105,7 +106,7 @@ def _design(survey: Survey, followup: Any = None) -> _Design:
     )
 
 
-def _outcome_values(survey: Survey, outcome: str, wave: str) -> pd.Series:
+def outcome_at_wave(survey: Survey, outcome: str, wave: str) -> pd.Series:
     """The outcome per respondent id at one wave (a variable, or a scale's score)."""
     cb = survey.codebook
     idcol = cb.survey.id
@@ -137,7 +138,7 @@ def analytic_panel(
     waves).  Rows the reader excluded (see ``survey.ledger``) count as not
     observed.
     """
-    d = _design(survey, followup)
+    d = evaluation_design(survey, followup)
     base = survey.wave(d.baseline)
     follow = survey.wave(d.followup)
     ids = base[d.id].astype(str)
@@ -151,8 +152,8 @@ def analytic_panel(
     out["treated"] = out["group"].astype(str) == str(d.treated)
     analytic = np.array(ids.isin(set(follow[d.id].astype(str))), dtype=bool)
     if outcome is not None:
-        pre = _outcome_values(survey, outcome, d.baseline)
-        post = _outcome_values(survey, outcome, d.followup)
+        pre = outcome_at_wave(survey, outcome, d.baseline)
+        post = outcome_at_wave(survey, outcome, d.followup)
         pre_ok = pre.reindex(ids.to_numpy()).notna().to_numpy()
         post_ok = post[~post.index.duplicated()].reindex(ids.to_numpy()).notna().to_numpy()
         analytic &= pre_ok & post_ok
@@ -269,7 +270,7 @@ def attrition(
     >>> att = ma.attrition(ma.load_sample())  # doctest: +SKIP
     >>> att.tables["wwc"]  # doctest: +SKIP
     """
-    d = _design(survey, followup)
+    d = evaluation_design(survey, followup)
     panel = analytic_panel(survey, outcome=outcome, followup=followup)
     arm_names = {"treated": str(d.treated), "comparison": str(d.comparison)}
     levels: list[tuple[str, pd.DataFrame, str]] = [("respondent", panel, "id")]
@@ -528,7 +529,7 @@ def baseline_equivalence(
         variables = [variables]
     if not variables:
         raise UsageError("give at least one variable or scale in variables=[...].")
-    d = _design(survey, followup)
+    d = evaluation_design(survey, followup)
     panel = analytic_panel(survey, outcome=outcome, followup=followup)
     if sample == "analytic":
         panel = panel[panel["analytic"]]
@@ -537,7 +538,7 @@ def baseline_equivalence(
     cb = survey.codebook
     rows = []
     for name in variables:
-        values = _outcome_values(survey, name, d.baseline)
+        values = outcome_at_wave(survey, name, d.baseline)
         x = values[~values.index.duplicated()].reindex(ids).to_numpy(dtype=float)
         ok = ~np.isnan(x)
         xt, xc = x[ok & treated], x[ok & ~treated]
@@ -677,7 +678,7 @@ def participant_flow(
         ``baseline_missing``) and ``analysed``.  ``villages`` is filled for
         ``baseline`` and ``analysed``.
     """
-    d = _design(survey, followup)
+    d = evaluation_design(survey, followup)
     panel = analytic_panel(survey, outcome=outcome, followup=followup)
     ledger = survey.ledger
     rows: list[dict[str, Any]] = [
@@ -710,7 +711,7 @@ def participant_flow(
     )
     base_values = None
     if outcome is not None:
-        base_values = _outcome_values(survey, outcome, d.baseline)
+        base_values = outcome_at_wave(survey, outcome, d.baseline)
     arms = [str(d.treated), str(d.comparison)]
     for arm in arms:
         sub = panel[panel["group"].astype(str) == arm]

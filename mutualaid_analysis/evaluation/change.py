@@ -20,7 +20,7 @@ from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
 from ..results import Result, contract_frame
-from .attrition import _design, _outcome_values
+from .attrition import evaluation_design, outcome_at_wave
 from .scales import reliability as scale_reliability
 
 __all__ = ["CATEGORIES", "ReliableChangeResult", "rci", "reliable_change"]
@@ -140,7 +140,7 @@ def reliable_change(
     """
     if not 0 < level < 1:
         raise UsageError(f"level must be between 0 and 1; got {level!r}.")
-    d = _design(survey, followup)
+    d = evaluation_design(survey, followup)
     cb = survey.codebook
     is_scale = outcome in cb.scale_names()
     if reliability is None:
@@ -155,8 +155,8 @@ def reliable_change(
     else:
         rel_source = "given"
     base = survey.wave(d.baseline)
-    pre = _outcome_values(survey, outcome, d.baseline)
-    post = _outcome_values(survey, outcome, d.followup)
+    pre = outcome_at_wave(survey, outcome, d.baseline)
+    post = outcome_at_wave(survey, outcome, d.followup)
     if sd is None:
         sd = float(np.nanstd(pre.to_numpy(dtype=float), ddof=1))
         sd_source = f"SD of the {int(pre.notna().sum())} baseline scores (both arms)"

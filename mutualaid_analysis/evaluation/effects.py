@@ -44,7 +44,7 @@ from ..inference import (
     randomization_test,
     wild_cluster_bootstrap,
 )
-from ..models.design import _check_columns, _covariate_block
+from ..models.design import check_columns, covariate_block
 from ..results import Result, contract_frame
 
 __all__ = [
@@ -190,7 +190,8 @@ class _Panel:
     sample: pd.DataFrame
 
 
-def _resolve_spec(survey: Survey, design: str, waves: Sequence[Any] | None) -> _Spec:
+def resolve_spec(survey: Survey, design: str, waves: Sequence[Any] | None) -> _Spec:
+    """The study design of the evaluation: waves, arms and design, from the codebook."""
     _choice(design, DESIGNS, "design")
     cb = survey.codebook
     s = cb.survey
@@ -258,9 +259,10 @@ def _resolve_spec(survey: Survey, design: str, waves: Sequence[Any] | None) -> _
     )
 
 
-def _build_panel(
+def build_panel(
     survey: Survey, values: pd.Series, covariates: Sequence[str], spec: _Spec
 ) -> _Panel:
+    """The analytic panel of the evaluation: one row per respondent and wave analysed."""
     cb = survey.codebook
     s = cb.survey
     data = survey.data
@@ -283,7 +285,7 @@ def _build_panel(
     if covariates:
         categorical = {n for n in covariates if cb.variables[n].type in ("category", "binary")}
         for name in covariates:
-            names, block = _covariate_block(survey, data, name, name in categorical)
+            names, block = covariate_block(survey, data, name, name in categorical)
             for j, col in enumerate(names):
                 frame[col] = block[:, j]
             cov_names.extend(names)
@@ -354,7 +356,7 @@ def _id_matching(survey: Survey, spec: _Spec) -> str:
     return f"{len(post & pre)} of the {len(post)} respondents of the follow-up matched a baseline id"
 
 
-def _check_support(
+def check_support(
     survey: Survey, panel: _Panel, spec: _Spec, what: str, *, paired: bool
 ) -> list[str]:
     """Refuse, with the cause, a panel whose villages cannot support clustered inference.
@@ -567,9 +569,10 @@ def paired_effect_sizes(pre: Any, post: Any, *, alpha: float = 0.05) -> pd.DataF
     return pd.DataFrame(list(rows.values())).reindex(columns=_ES_COLUMNS)
 
 
-def _within_rows(
+def within_rows(
     resp: pd.DataFrame, arm_label: str, spec: _Spec, alpha: float
 ) -> list[dict[str, Any]]:
+    """Rows for the within-arm change: CR2 cluster mean, paired t, Wilcoxon signed-rank."""
     sub = resp.loc[resp["pre"].notna() & resp["post"].notna()]
     pre = sub["pre"].to_numpy(dtype=float)
     post = sub["post"].to_numpy(dtype=float)
@@ -678,7 +681,7 @@ def _design_matrix(
     return np.column_stack(cols), names
 
 
-def _between_rows(
+def between_rows(
     panel: _Panel,
     spec: _Spec,
     *,
@@ -957,13 +960,15 @@ def _means_table(panel: _Panel, spec: _Spec, outcome: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _check_int(value: Any, what: str, minimum: int = 1) -> int:
+def check_int(value: Any, what: str, minimum: int = 1) -> int:
+    """``value`` as an int if it is an integer >= ``minimum``, else UsageError."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise UsageError(f"{what} must be an integer >= {minimum}; got {value!r}.")
     return int(value)
 
 
-def _check_seed(seed: Any) -> int | None:
+def check_seed(seed: Any) -> int | None:
+    """``seed`` if None or a non-negative integer, else UsageError."""
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
@@ -1181,17 +1186,17 @@ def evaluate(
     if len(set(outcomes)) != len(outcomes):
         raise UsageError(f"outcomes must be distinct; got {outcomes}.")
     _choice(adjust, ADJUSTMENTS, "adjust")
-    B = _check_int(B, "B")
-    max_enumerate = _check_int(max_enumerate, "max_enumerate")
-    n_draws = _check_int(n_draws, "n_draws")
-    seed = _check_seed(seed)
+    B = check_int(B, "B")
+    max_enumerate = check_int(max_enumerate, "max_enumerate")
+    n_draws = check_int(n_draws, "n_draws")
+    seed = check_seed(seed)
     if not (isinstance(alpha, int | float) and 0 < alpha < 1):
         raise UsageError(f"alpha must be strictly between 0 and 1; got {alpha!r}.")
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(dict.fromkeys(covariates))
-    _check_columns(survey, covariates, "covariate")
-    spec = _resolve_spec(survey, design, waves)
+    check_columns(survey, covariates, "covariate")
+    spec = resolve_spec(survey, design, waves)
     resolved = [_outcome_values(survey, o) for o in outcomes]
     if family is None:
         family = outcomes[0] if len(outcomes) == 1 else "outcomes: " + ", ".join(outcomes)
@@ -1200,8 +1205,8 @@ def evaluate(
     samples, means, descriptions = [], [], {}
     for outcome_name, (values, desc) in zip(outcomes, resolved, strict=True):
         descriptions[outcome_name] = desc
-        panel = _build_panel(survey, values, covariates, spec)
-        _check_support(survey, panel, spec, f"evaluate(outcome={outcome_name!r})", paired=True)
+        panel = build_panel(survey, values, covariates, spec)
+        check_support(survey, panel, spec, f"evaluate(outcome={outcome_name!r})", paired=True)
         samples.append(panel.sample.assign(outcome=outcome_name))
         means.append(_means_table(panel, spec, outcome_name))
         out_rows: list[dict[str, Any]] = []
@@ -1212,10 +1217,10 @@ def evaluate(
         )
         for arm in arms:
             sub = panel.resp.loc[panel.resp["arm"].astype(str) == arm]
-            out_rows.extend(_within_rows(sub, arm, spec, alpha))
+            out_rows.extend(within_rows(sub, arm, spec, alpha))
         if spec.design in ("comparison", "randomized"):
             key = zlib.crc32(outcome_name.encode("utf-8"))
-            between, extra = _between_rows(
+            between, extra = between_rows(
                 panel,
                 spec,
                 models=("ANCOVA", "DiD"),

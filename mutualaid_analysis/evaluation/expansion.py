@@ -24,17 +24,17 @@ from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..gradient.describe import empty_circle_note
 from ..inference import MAX_ENUMERATE
-from ..models.design import _check_columns
+from ..models.design import check_columns
 from ..results import Result, contract_frame
 from .effects import (
     Design,
-    _between_rows,
-    _build_panel,
-    _check_int,
-    _check_seed,
-    _check_support,
-    _resolve_spec,
-    _within_rows,
+    between_rows,
+    build_panel,
+    check_int,
+    check_seed,
+    check_support,
+    resolve_spec,
+    within_rows,
 )
 
 __all__ = ["ExpansionResult", "circle_expansion"]
@@ -157,17 +157,17 @@ def circle_expansion(
     """
     if not isinstance(survey, Survey):
         raise UsageError(f"survey must be a Survey; got {type(survey).__name__}.")
-    B = _check_int(B, "B")
-    max_enumerate = _check_int(max_enumerate, "max_enumerate")
-    n_draws = _check_int(n_draws, "n_draws")
-    seed = _check_seed(seed)
+    B = check_int(B, "B")
+    max_enumerate = check_int(max_enumerate, "max_enumerate")
+    n_draws = check_int(n_draws, "n_draws")
+    seed = check_seed(seed)
     if not (isinstance(alpha, int | float) and 0 < alpha < 1):
         raise UsageError(f"alpha must be strictly between 0 and 1; got {alpha!r}.")
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(dict.fromkeys(covariates))
-    _check_columns(survey, covariates, "covariate")
-    spec = _resolve_spec(survey, design, waves)
+    check_columns(survey, covariates, "covariate")
+    spec = resolve_spec(survey, design, waves)
     wide = survey.willingness(service)
     cb = survey.codebook
     circles = [c for c in cb.circles if c in wide.columns]
@@ -184,9 +184,9 @@ def circle_expansion(
     means = []
     support_notes: list[str] = []
     for label, values in series.items():
-        panel = _build_panel(survey, values, covariates, spec)
+        panel = build_panel(survey, values, covariates, spec)
         support_notes.extend(
-            _check_support(
+            check_support(
                 survey, panel, spec, f"circle_expansion: willingness {label!r}", paired=False
             )
         )
@@ -195,7 +195,7 @@ def circle_expansion(
             arms = [spec.treated_label, *[a for a in arms if a != spec.treated_label]]
         for arm in arms:
             sub = panel.resp.loc[panel.resp["arm"].astype(str) == arm]
-            rows.extend(r for r in _within_rows(sub, arm, spec, alpha) if r["inference"] == "CR2")
+            rows.extend(r for r in within_rows(sub, arm, spec, alpha) if r["inference"] == "CR2")
             for w, col in ((spec.pre, "pre"), (spec.post, "post")):
                 v = sub[col].dropna().to_numpy(dtype=float)
                 means.append(
@@ -208,7 +208,7 @@ def circle_expansion(
                     }
                 )
         if spec.design in ("comparison", "randomized"):
-            between, _ = _between_rows(
+            between, _ = between_rows(
                 panel,
                 spec,
                 models=("DiD",),

@@ -43,7 +43,8 @@ class Design:
         return int(self.labels.shape[0])
 
 
-def _as_float_vector(x: Any, what: str) -> np.ndarray:
+def as_float_vector(x: Any, what: str) -> np.ndarray:
+    """``x`` (array, Series or one-column DataFrame) as a 1-d float array, else UsageError."""
     if isinstance(x, pd.DataFrame):
         if x.shape[1] != 1:
             raise UsageError(
@@ -108,7 +109,7 @@ def check_design(
     clusters, more observations than columns, and a full-rank X (the error
     names the collinear columns).
     """
-    yv = _as_float_vector(y, "y")
+    yv = as_float_vector(y, "y")
     n = yv.shape[0]
     if isinstance(X, pd.Series):
         X = X.to_frame()
@@ -141,7 +142,7 @@ def check_design(
     lengths = {"y": n, "X": Xa.shape[0], "cluster": cl.shape[0]}
     w = None
     if weights is not None:
-        w = _as_float_vector(weights, "weights")
+        w = as_float_vector(weights, "weights")
         lengths["weights"] = w.shape[0]
     if len(set(lengths.values())) != 1:
         shown = ", ".join(f"{key} has {v}" for key, v in lengths.items())

@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import UsageError
-from ._design import Design, _as_float_vector, check_design
+from ._design import Design, as_float_vector, check_design
 from .table import make_table
 
 __all__ = [
@@ -597,7 +597,7 @@ def cluster_mean(
     cluster-robust variance estimation and hypothesis testing in fixed
     effects models. Journal of Business & Economic Statistics, 36(4), 672-683.
     """
-    yv = _as_float_vector(y, "y")
+    yv = as_float_vector(y, "y")
     return cluster_ols(
         yv,
         np.ones((yv.reshape(-1).shape[0], 1)),

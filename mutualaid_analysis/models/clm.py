@@ -429,7 +429,7 @@ def _check_collinear(X: np.ndarray, terms: list[str]) -> None:
         )
 
 
-def _moderator_levels(
+def moderator_levels(
     survey: Survey, design: OrdinalDesign, moderators: Sequence[str]
 ) -> dict[str, list[tuple[str, np.ndarray]]]:
     """Levels at which to predict: every category, or mean and mean ± 1 SD of a number."""
@@ -734,7 +734,7 @@ def fit_ordinal(
             f"{design.n_excluded} answers not modelled (missing answer or covariate); "
             "see tables['excluded']."
         )
-    levels = _moderator_levels(survey, design, moderators)
+    levels = moderator_levels(survey, design, moderators)
     info = {
         "n_answers": N,
         "n_respondents": design.n_respondents,

@@ -26,7 +26,7 @@ from scipy import optimize, stats
 from ..data.survey import Survey
 from ..exceptions import MutualAidError, MutualAidWarning, UsageError
 from ..results import contract_frame
-from .clm import _moderator_levels, clm_fit
+from .clm import clm_fit, moderator_levels
 from .clmm_engine import NestedLaplace, OneFactorAGQ
 from .clmm_results import OrdinalMixedResult
 from .design import OrdinalDesign, as_names, ordinal_design
@@ -36,13 +36,13 @@ from .results import (
     ConvergenceWarning,
     Link,
     OrdinalResult,
-    _code,
-    _logit_interval,
-    _prob_from_cum,
-    _set_rows,
     check_choice,
+    code,
     link_functions,
+    logit_interval,
     ordinal_result,
+    prob_from_cum,
+    set_rows,
 )
 
 __all__ = [
@@ -337,7 +337,7 @@ def _population_averaged(
     rows = []
     for moderator, lab, vals in settings:
         for circle in spec.circles:
-            Z = _set_rows(design.X, spec, circle, moderator, vals)
+            Z = set_rows(design.X, spec, circle, moderator, vals)
             eta = Z @ beta
             cum = np.zeros(m)
             grad = np.zeros((m, m + p + r))
@@ -353,17 +353,17 @@ def _population_averaged(
                 grad[:, m + p :] -= dens_z[:, None] * ds_dlog[None, :]
             cum /= len(eta)
             grad /= len(eta)
-            prob, gp = _prob_from_cum(cum, grad)
+            prob, gp = prob_from_cum(cum, grad)
             mean, gm = codes @ prob, codes @ gp
             ident = {"at": "average", "circle": circle, "moderator": moderator, "level": lab}
             for k in range(m + 1):
                 se = float(np.sqrt(max(gp[k] @ V @ gp[k], 0.0)))
-                lo, hi = _logit_interval(float(prob[k]), se, q)
+                lo, hi = logit_interval(float(prob[k]), se, q)
                 rows.append(
                     {
                         **ident,
-                        "category": _code(codes[k]),
-                        "term": f"P(Y={_code(codes[k])})",
+                        "category": code(codes[k]),
+                        "term": f"P(Y={code(codes[k])})",
                         "estimate": float(prob[k]),
                         "std_error": se,
                         "df": math.inf,
@@ -703,7 +703,7 @@ def fit_ordinal_mixed(
         info=info,
         notes=notes,
         converged=converged,
-        moderator_levels=_moderator_levels(survey, design, moderators),
+        moderator_levels=moderator_levels(survey, design, moderators),
         extra_rows=sd_rows,
         conf_level=float(conf_level),
     )

@@ -101,7 +101,8 @@ def as_names(names: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys([names] if isinstance(names, str) else names))
 
 
-def _check_columns(survey: Survey, names: Sequence[str], what: str) -> None:
+def check_columns(survey: Survey, names: Sequence[str], what: str) -> None:
+    """Raise UsageError unless every name is a codebook variable present in the data."""
     cb = survey.codebook
     for name in names:
         if name not in cb.variables:
@@ -114,7 +115,7 @@ def _check_columns(survey: Survey, names: Sequence[str], what: str) -> None:
                              "be numeric, ordinal, binary or category.")
 
 
-def _covariate_block(survey: Survey, values: pd.DataFrame, name: str,
+def covariate_block(survey: Survey, values: pd.DataFrame, name: str,
                      categorical: bool, what: str = "covariate") -> tuple[list[str], np.ndarray]:
     """Columns for one covariate: itself if numeric, dummies (lowest code baseline) if not.
 
@@ -188,8 +189,8 @@ def ordinal_design(
         items = items[items["service"] == service]
     covariates, moderators = as_names(covariates), as_names(moderators)
     all_cov = list(dict.fromkeys([*covariates, *moderators]))
-    _check_columns(survey, [c for c in all_cov if c not in moderators], "covariate")
-    _check_columns(survey, moderators, "moderator")
+    check_columns(survey, [c for c in all_cov if c not in moderators], "covariate")
+    check_columns(survey, moderators, "moderator")
     if categorical is None:
         categorical = [n for n in all_cov if cb.variables[n].type in ("category", "binary")]
     categorical = set(categorical)
@@ -243,7 +244,7 @@ def ordinal_design(
         blocks.append(np.column_stack(svc))
     cov_cols: dict[str, tuple[list[str], np.ndarray]] = {}
     for name in all_cov:
-        cov_cols[name] = _covariate_block(survey, long, name, name in categorical,
+        cov_cols[name] = covariate_block(survey, long, name, name in categorical,
                                           "moderator" if name in moderators else "covariate")
         names.extend(cov_cols[name][0])
         kinds.update({t: "covariate" for t in cov_cols[name][0]})

@@ -140,7 +140,7 @@ def _mean_cumprob(
     return cum, grad
 
 
-def _prob_from_cum(cum: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def prob_from_cum(cum: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Category probabilities (K) and their gradient from the cumulative ones (K-1)."""
     m = len(cum)
     D = np.zeros((m + 1, m))  # P_k = C_k - C_{k-1}, C_0 = 0, C_K = 1
@@ -192,7 +192,7 @@ def _prediction_spec(
     )
 
 
-def _set_rows(
+def set_rows(
     X: np.ndarray,
     spec: _PredictionSpec,
     circle: str,
@@ -403,19 +403,19 @@ class OrdinalResult(Result):
             base = X if kind == "average" else covariate_means
             for moderator, lab, vals in settings:
                 for circle in spec.circles:
-                    Z = _set_rows(base, spec, circle, moderator, vals)
+                    Z = set_rows(base, spec, circle, moderator, vals)
                     cum, g = _mean_cumprob(theta, beta, Z, lf)
-                    prob, gp = _prob_from_cum(cum, g)
+                    prob, gp = prob_from_cum(cum, g)
                     mean, gm = codes @ prob, codes @ gp
                     ident = {"at": kind, "circle": circle, "moderator": moderator, "level": lab}
                     for k, (p, gk) in enumerate(zip(prob, gp, strict=True)):
                         se = float(np.sqrt(max(gk @ V @ gk, 0.0)))
-                        lo, hi = _logit_interval(p, se, q)
+                        lo, hi = logit_interval(p, se, q)
                         rows.append(
                             {
                                 **ident,
-                                "category": _code(codes[k]),
-                                "term": f"P(Y={_code(codes[k])})",
+                                "category": code(codes[k]),
+                                "term": f"P(Y={code(codes[k])})",
                                 "estimate": p,
                                 "std_error": se,
                                 "df": self.df,
@@ -517,11 +517,13 @@ class OrdinalResult(Result):
         return body[: -len("</div>")] + pred + "</div>"
 
 
-def _code(value: float) -> Any:
+def code(value: float) -> Any:
+    """A category code as the codebook writes it: an int when whole, else the float."""
     return int(value) if float(value).is_integer() else value
 
 
-def _logit_interval(p: float, se: float, q: float) -> tuple[float, float]:
+def logit_interval(p: float, se: float, q: float) -> tuple[float, float]:
+    """Interval for a probability ``p`` (delta-method ``se``) on the logit scale, ``q`` the quantile."""
     if not 0.0 < p < 1.0 or not np.isfinite(se):
         return (float("nan"), float("nan"))
     s = se / (p * (1.0 - p))
@@ -579,7 +581,7 @@ def ordinal_result(
     theta = np.asarray(theta, dtype=float)
     beta = np.asarray(beta, dtype=float)
     cov = np.asarray(cov, dtype=float)
-    codes = [_code(c) for c in design.categories]
+    codes = [code(c) for c in design.categories]
     th_names = [f"{codes[k]}|{codes[k + 1]}" for k in range(len(theta))]
     names = [*th_names, *design.terms]
     kinds = ["threshold"] * len(theta) + [
