@@ -612,3 +612,32 @@ def test_a_circle_without_items_is_refused_before_it_could_be_an_outcome(tmp_pat
     res = circle_expansion(survey, seed=1, B=99)
     assert "friends" not in set(res.table["circle"])
     assert not any("left out" in n for n in res.notes)
+
+
+def test_inference_keyword_chooses_the_between_arm_methods(ref_survey, ref_result):
+    keys = ["outcome", "estimand", "model", "arm", "inference", "term"]
+    full = ref_result.table.set_index(keys)
+    only = evaluate(
+        ref_survey, outcome="gses", design="randomized", seed=1, inference=["CR2", "randomization"]
+    ).table
+    between = only[only["estimand"] == "between-arm effect"]
+    assert sorted(set(between["inference"])) == ["CR2", "randomization"]
+    assert len(between) == 4  # ANCOVA and DiD, two methods each
+    # the rows that are run carry the same numbers as in the full evaluation
+    cols = ["estimate", "std_error", "df", "p_value", "conf_low", "conf_high"]
+    assert_allclose(
+        between.set_index(keys)[cols].to_numpy(dtype=float),
+        full.loc[between.set_index(keys).index, cols].to_numpy(dtype=float),
+        rtol=1e-12,
+    )
+    # the within-arm change and the standardised effect are always there
+    assert {"within-arm change", "standardised between-arm effect"} <= set(only["estimand"])
+
+
+def test_inference_keyword_errors(ref_survey):
+    with pytest.raises(UsageError, match="inference must be one of"):
+        evaluate(ref_survey, outcome="gses", inference=["bootstrap"])
+    with pytest.raises(UsageError, match="inference is empty"):
+        evaluate(ref_survey, outcome="gses", inference=[])
+    with pytest.raises(UsageError, match="needs design='randomized'"):
+        evaluate(ref_survey, outcome="gses", design="comparison", inference=["randomization"])

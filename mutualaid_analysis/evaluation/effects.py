@@ -53,6 +53,8 @@ __all__ = [
     "Adjustment",
     "Design",
     "EvaluationResult",
+    "INFERENCE_METHODS",
+    "InferenceMethod",
     "evaluate",
     "paired_effect_sizes",
 ]
@@ -60,6 +62,10 @@ __all__ = [
 Design = Literal["auto", "prepost", "comparison", "randomized"]
 """Evaluation designs (one source for the type hint and the check)."""
 DESIGNS: tuple[str, ...] = get_args(Design)
+
+InferenceMethod = Literal["CR2", "CR1", "wild bootstrap", "randomization"]
+"""Inference methods of the between-arm effect (the ``inference`` column)."""
+INFERENCE_METHODS: tuple[str, ...] = get_args(InferenceMethod)
 
 #: Identifying columns of the evaluation table, in order.
 ID_COLUMNS = ["outcome", "design", "estimand", "model", "arm", "inference"]
@@ -692,8 +698,17 @@ def between_rows(
     alpha: float,
     max_enumerate: int,
     n_draws: int,
+    inference: Sequence[str] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Rows for the between-arm effect (ANCOVA and/or DiD); info for the standardised effect."""
+    """Rows for the between-arm effect (ANCOVA and/or DiD); info for the standardised effect.
+
+    ``inference`` lists the methods to run (default: all that apply, see
+    :func:`evaluate`); the CR2 fit is always made, for the standardised effect.
+    """
+    if inference is None:
+        inference = [m for m in INFERENCE_METHODS if m != "randomization"]
+        if spec.design == "randomized":
+            inference.append("randomization")
     arm = f"{spec.treated_label} - {spec.comparison_label}"
     rows: list[dict[str, Any]] = []
     extra: dict[str, Any] = {}
@@ -752,6 +767,8 @@ def between_rows(
         for vcov in ("CR2", "CR1"):
             fit = cluster_ols(y, X, cl, vcov=vcov, names=names)
             fits[vcov] = fit
+            if vcov not in inference:
+                continue
             c = fit.contrast(term, alpha=alpha)
             rows.append(
                 {
@@ -767,30 +784,31 @@ def between_rows(
                     "method": f"{model} ({desc}), {c.method}",
                 }
             )
-        wb = wild_cluster_bootstrap(
-            y,
-            X,
-            cl,
-            term,
-            B=B,
-            seed=_child_seed(seed, seed_key, mi, 0),
-            alpha=alpha,
-            names=names,
-        )
-        rows.append(
-            {
-                **base,
-                "inference": "wild bootstrap",
-                "estimate": wb.estimate,
-                "std_error": wb.std_error,
-                "statistic": wb.statistic,
-                "p_value": wb.p_value,
-                "conf_low": wb.conf_int[0],
-                "conf_high": wb.conf_int[1],
-                "method": f"{model} ({desc}), {wb.method}; CI by test inversion",
-            }
-        )
-        if spec.design == "randomized":
+        if "wild bootstrap" in inference:
+            wb = wild_cluster_bootstrap(
+                y,
+                X,
+                cl,
+                term,
+                B=B,
+                seed=_child_seed(seed, seed_key, mi, 0),
+                alpha=alpha,
+                names=names,
+            )
+            rows.append(
+                {
+                    **base,
+                    "inference": "wild bootstrap",
+                    "estimate": wb.estimate,
+                    "std_error": wb.std_error,
+                    "statistic": wb.statistic,
+                    "p_value": wb.p_value,
+                    "conf_low": wb.conf_int[0],
+                    "conf_high": wb.conf_int[1],
+                    "method": f"{model} ({desc}), {wb.method}; CI by test inversion",
+                }
+            )
+        if "randomization" in inference:
             ri_seed = _child_seed(seed, seed_key, mi, 1)
             if model == "ANCOVA":
                 ri = randomization_test(
@@ -991,6 +1009,7 @@ def evaluate(
     max_enumerate: int = MAX_ENUMERATE,
     n_draws: int = 9999,
     alpha: float = 0.05,
+    inference: Sequence[InferenceMethod] | None = None,
 ) -> EvaluationResult:
     """Evaluate a workshop from before/after data: change within arms, effect between arms.
 
@@ -1043,6 +1062,13 @@ def evaluate(
         Random assignments otherwise.
     alpha : float, default 0.05
         Intervals have level ``1 - alpha``.
+    inference : list of {"CR2", "CR1", "wild bootstrap", "randomization"}, optional
+        The inference methods of the between-arm effect to run and report
+        (the ``inference`` column).  Default: CR2, CR1 and the wild cluster
+        bootstrap, plus randomisation inference when ``design="randomized"``.
+        Leaving out the bootstrap saves its ``B`` draws; "randomization"
+        needs ``design="randomized"``.  The within-arm change and the
+        standardised effect are always reported.
 
     Returns
     -------
@@ -1186,6 +1212,14 @@ def evaluate(
     if len(set(outcomes)) != len(outcomes):
         raise UsageError(f"outcomes must be distinct; got {outcomes}.")
     _choice(adjust, ADJUSTMENTS, "adjust")
+    if inference is not None:
+        if isinstance(inference, str):
+            inference = [inference]  # type: ignore[list-item]
+        inference = list(inference)
+        if not inference:
+            raise UsageError(f"inference is empty; choose from {list(INFERENCE_METHODS)}.")
+        for m in inference:
+            _choice(m, INFERENCE_METHODS, "inference")
     B = check_int(B, "B")
     max_enumerate = check_int(max_enumerate, "max_enumerate")
     n_draws = check_int(n_draws, "n_draws")
@@ -1197,6 +1231,11 @@ def evaluate(
     covariates = list(dict.fromkeys(covariates))
     check_columns(survey, covariates, "covariate")
     spec = resolve_spec(survey, design, waves)
+    if inference is not None and "randomization" in inference and spec.design != "randomized":
+        raise UsageError(
+            "inference='randomization' needs design='randomized' (villages randomly assigned); "
+            f"the design here is {spec.design!r}."
+        )
     resolved = [_outcome_values(survey, o) for o in outcomes]
     if family is None:
         family = outcomes[0] if len(outcomes) == 1 else "outcomes: " + ", ".join(outcomes)
@@ -1230,6 +1269,7 @@ def evaluate(
                 alpha=alpha,
                 max_enumerate=max_enumerate,
                 n_draws=n_draws,
+                inference=inference,
             )
             out_rows.extend(between)
             out_rows.append(_standardised_row(extra, spec))
