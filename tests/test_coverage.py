@@ -30,12 +30,6 @@ import pytest
 from scipy import stats
 
 import mutualaid_analysis as ma
-from mutualaid_analysis.evaluation.effects import (
-    _outcome_values,
-    between_rows,
-    build_panel,
-    resolve_spec,
-)
 
 N_REPS = 400
 METHODS = ("CR1-normal", "CR1-t", "CR2", "wild")
@@ -50,20 +44,15 @@ def _null_rejections(seed: int) -> dict[str, dict[str, bool]]:
         workshop_willingness=(0.0, 0.0, 0.0),
     )
     assert truth["workshop"]["efficacy"]["att_sum_score"] == 0
-    spec = resolve_spec(survey, "comparison", None)
-    values, _ = _outcome_values(survey, "gses")
-    panel = build_panel(survey, values, [], spec)
-    rows, _ = between_rows(
-        panel,
-        spec,
-        models=("ANCOVA", "DiD"),
-        B=9999,
+    table = ma.evaluate(
+        survey,
+        "gses",
+        design="comparison",
         seed=1,
-        seed_key=0,
-        alpha=0.05,
-        max_enumerate=1000,
-        n_draws=999,
-    )
+        B=9999,
+        inference=["CR1", "CR2", "wild bootstrap"],
+    ).table
+    rows = table[table["estimand"] == "between-arm effect"].to_dict("records")
     out: dict[str, dict[str, bool]] = {}
     for model in ("ANCOVA", "DiD"):
         by = {r["inference"]: r for r in rows if r["model"] == model}
