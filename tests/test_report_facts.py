@@ -78,3 +78,57 @@ def test_methods_text_says_the_bootstraps_enumeration(run_out):
         assert f"all {2**G} sign vectors" in methods
         assert f"2^{G} = {2**G} Rademacher" in sentence, sentence
     assert set(map(int, re.findall(r"2\^(\d+) =", sentence))) == set(used)
+
+
+# --------------------------------------------------------------------------- shares in the report
+def _rare_share_survey(folder: Path):
+    """Six villages; one respondent in all has used the platform at baseline, none later,
+    and everyone knows it at follow-up: shares at and near 0 and 1."""
+    files = ma.write_simulation(folder, seed=5, n_villages=6, per_village=10, waves=2)
+    data = pd.read_csv(files["survey"], dtype=str, keep_default_na=False)
+    data["used_platform"] = "0"
+    first = data.index[data["wave"] == "pre"][0]
+    data.loc[first, "used_platform"] = "1"
+    data.loc[data["wave"] != "pre", "knows_platform"] = "1"
+    data.to_csv(files["survey"], index=False)
+    return ma.read_survey(files["survey"], files["codebook"])
+
+
+def test_report_share_intervals_stay_within_0_and_1(tmp_path):
+    from mutualaid_analysis.report.pipeline import describe_variables
+
+    survey = _rare_share_survey(tmp_path)
+    table = describe_variables(
+        survey, ["knows_platform", "used_platform", "volunteer_hours"], None
+    )
+    shares = table[table["measure"] != "mean"]
+    assert len(shares) and shares["conf_low"].notna().all()
+    assert (shares["conf_low"] >= 0).all() and (shares["conf_high"] <= 1).all()
+    assert (shares["conf_low"] <= shares["estimate"]).all()
+    assert (shares["estimate"] <= shares["conf_high"]).all()
+    used_pre = shares[(shares["variable"] == "used_platform") & (shares["wave"] == "pre")]
+    assert 0 < float(used_pre["estimate"].iloc[0]) < 0.05  # one respondent in ~60
+    # at 0 and at 1 the interval is Clopper-Pearson: not degenerate
+    zero = shares[shares["estimate"] == 0]
+    one = shares[shares["estimate"] == 1]
+    assert len(zero) and len(one)
+    assert (zero["conf_high"] > 0).all() and (one["conf_low"] < 1).all()
+
+
+def test_report_figures_suppress_small_villages_at_the_configured_count(tmp_path, monkeypatch):
+    from mutualaid_analysis import plots
+
+    seen: dict[str, int] = {}
+    for name in ("slope", "flow_diagram"):
+        original = getattr(plots, name)
+
+        def spy(*args, _name=name, _original=original, **kwargs):
+            seen[_name] = kwargs.get("min_count")
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(plots, name, spy)
+    cfg = _study_without_one_baseline_village(tmp_path)
+    text = cfg.read_text(encoding="utf-8").replace("[report]\n", "[report]\nsuppress_below = 7\n")
+    cfg.write_text(text, encoding="utf-8")
+    assert main(["run", str(cfg), "--out", str(tmp_path / "o"), "-q"]) == 0
+    assert seen == {"slope": 7, "flow_diagram": 7}
