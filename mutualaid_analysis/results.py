@@ -1,7 +1,7 @@
 """The common shape of every analysis result.
 
 Each analysis returns a :class:`Result` (or a subclass): a tidy ``.table``
-following the output contract (DESIGN.md), a ``summary()`` for a human, a
+following the output contract (docs/design.md), a ``summary()`` for a human, a
 rich ``_repr_html_`` for Jupyter, and the extra tables and facts the analysis
 produces.  Results are immutable: methods return new objects or values and
 never change the result in place.
