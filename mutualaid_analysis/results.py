@@ -16,13 +16,18 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["CONTRACT_COLUMNS", "Result", "contract_frame"]
+__all__ = ["CLUSTER_COLUMN", "CONTRACT_COLUMNS", "Result", "contract_frame"]
 
-#: The tidy columns every estimate table uses wherever they apply (docs/design.md).
+#: The tidy columns every estimate table uses wherever they apply, in this order
+#: (docs/design.md, "Output tables").  The one definition: the inference tables'
+#: ``inference.TABLE_COLUMNS`` are these with :data:`CLUSTER_COLUMN` before ``method``.
 CONTRACT_COLUMNS = [
     "term", "estimate", "std_error", "statistic", "df", "p_value", "conf_low", "conf_high",
     "n", "method",
 ]
+
+#: The contract column added where inference is clustered.
+CLUSTER_COLUMN = "n_clusters"
 
 
 def contract_frame(rows: list[Mapping[str, Any]], id_columns: list[str] | None = None,
@@ -62,6 +67,51 @@ class Result:
     notes: tuple[str, ...] = ()
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     info: Mapping[str, Any] = field(default_factory=dict)
+
+    # ---- typed facts: one name each, read from ``info`` where a subclass holds no field
+    def _fact(self, *keys: str) -> Any:
+        for key in keys:
+            if key in self.info and self.info[key] is not None:
+                return self.info[key]
+        return None
+
+    @property
+    def nobs(self) -> int | None:
+        """Observations used (answers for a model of answers), or None if not recorded."""
+        v = self._fact("nobs", "n_answers")
+        return None if v is None else int(v)
+
+    @property
+    def n_clusters(self) -> int | None:
+        """Villages the inference was clustered on, or None."""
+        v = self._fact("n_clusters", "n_villages")
+        return None if v is None else int(v)
+
+    @property
+    def df(self) -> float | None:
+        """Reference-distribution degrees of freedom, or None."""
+        v = self._fact("df")
+        return None if v is None else float(v)
+
+    @property
+    def loglik(self) -> float | None:
+        """Maximised log-likelihood of a model fit, or None."""
+        v = self._fact("loglik", "loglike")
+        return None if v is None else float(v)
+
+    @property
+    def enumerated(self) -> bool | None:
+        """Whether a resampling reference distribution was enumerated in full, or None."""
+        v = self._fact("enumerated")
+        return None if v is None else bool(v)
+
+    @property
+    def method(self) -> str | None:
+        """The estimator and inference, when one method covers the whole result."""
+        v = self._fact("method")
+        if v is None and "method" in self.table and self.table["method"].nunique() == 1:
+            v = self.table["method"].iloc[0]
+        return None if v is None else str(v)
 
     def summary(self) -> str:
         """Title, the table (without the long ``method`` column), each method once, the notes."""

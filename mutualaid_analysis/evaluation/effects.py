@@ -806,6 +806,15 @@ def between_rows(
                     "conf_low": wb.conf_int[0],
                     "conf_high": wb.conf_int[1],
                     "method": f"{model} ({desc}), {wb.method}; CI by test inversion",
+                    # not a table column: collected into info["bootstrap"] for the report
+                    "_bootstrap": {
+                        "model": model,
+                        "n_clusters": int(wb.n_clusters),
+                        "B": int(wb.B),
+                        "enumerated": bool(wb.enumerated),
+                        "weights": wb.weights,
+                        "seed": wb.seed,
+                    },
                 }
             )
         if "randomization" in inference:
@@ -1278,6 +1287,9 @@ def evaluate(
             r["design"] = spec.design
         rows.extend(out_rows)
 
+    bootstrap = [
+        {"outcome": r["outcome"], **r.pop("_bootstrap")} for r in rows if "_bootstrap" in r
+    ]
     table = contract_frame(rows, ID_COLUMNS, EXTRA_COLUMNS)
     table["family"] = family
     keys = ["estimand", "model", "arm", "inference", "term"]
@@ -1324,6 +1336,9 @@ def evaluate(
         "max_enumerate": max_enumerate,
         "n_draws": n_draws,
         "alpha": alpha,
+        # per outcome and model: the wild bootstrap as run (clusters, replications used,
+        # enumerated or drawn, weights, seed); the report reads its methods text from here
+        "bootstrap": bootstrap,
     }
     return EvaluationResult(
         table=table,

@@ -21,22 +21,11 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UsageError
+from ..results import CLUSTER_COLUMN, CONTRACT_COLUMNS
 
 __all__ = ["TABLE_COLUMNS", "TidyResult", "make_table", "tidy"]
 
-TABLE_COLUMNS: tuple[str, ...] = (
-    "term",
-    "estimate",
-    "std_error",
-    "statistic",
-    "df",
-    "p_value",
-    "conf_low",
-    "conf_high",
-    "n",
-    "n_clusters",
-    "method",
-)
+TABLE_COLUMNS: tuple[str, ...] = (*CONTRACT_COLUMNS[:-1], CLUSTER_COLUMN, CONTRACT_COLUMNS[-1])
 
 
 @runtime_checkable

@@ -739,7 +739,8 @@ def fit_ordinal(
         "n_answers": N,
         "n_respondents": design.n_respondents,
         "n_villages": design.n_clusters if has_cluster else None,
-        "loglike": fit.loglike,
+        "loglik": fit.loglike,
+        "loglike": fit.loglike,  # the former name, kept for scripts that read it
         "aic": -2 * fit.loglike + 2 * k,
         "bic": -2 * fit.loglike + math.log(N) * k,
         "converged": fit.converged,

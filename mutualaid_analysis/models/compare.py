@@ -39,10 +39,12 @@ def _describe(res: Any, i: int) -> dict[str, Any]:
         raise UsageError(
             f"model {i + 1} is not a fitted ordinal model with a .table (got {type(res).__name__})."
         )
-    ll = next(
-        (v for v in map(lambda k: _get(res, k), ("loglik", "loglike", "llf")) if v is not None),
-        None,
-    )
+    # a result of this package states its log-likelihood as ``loglik``; a fit from
+    # outside the package may use the same name or statsmodels' ``llf``
+    if isinstance(res, Result):
+        ll = res.loglik
+    else:
+        ll = next((v for v in (_get(res, "loglik"), _get(res, "llf")) if v is not None), None)
     if ll is None or not np.isfinite(float(ll)):
         raise UsageError(
             f"model {i + 1} ({type(res).__name__}) reports no log-likelihood; "

@@ -306,6 +306,7 @@ def describe_variables(
     above 0 (counts), the number small-count suppression looks at.
     """
     from ..inference import cluster_mean
+    from ..inference.share import cluster_share
 
     cb = survey.codebook
     cluster, wcol = cb.survey.cluster, cb.survey.wave
@@ -344,8 +345,13 @@ def describe_variables(
                     count = int((y > 0).sum()) if measure != "mean" else pd.NA
                     n_cl = len(pd.unique(cl))
                     if n >= 2 and n_cl >= 2:
-                        fit = cluster_mean(values, cl, vcov=vcov, name=term)
-                        t = fit.table.iloc[0]
+                        is_share = measure != "mean" and bool(np.isin(values, (0, 1)).all())
+                        if is_share:
+                            # a share: logit-scale interval, Clopper-Pearson at 0 or 1,
+                            # never outside [0, 1]
+                            t = cluster_share(values, cl, vcov=vcov, name=term).iloc[0]
+                        else:
+                            t = cluster_mean(values, cl, vcov=vcov, name=term).table.iloc[0]
                         row.update(
                             estimate=t["estimate"],
                             std_error=t["std_error"],
@@ -354,7 +360,9 @@ def describe_variables(
                             p_value=np.nan,
                             conf_low=t["conf_low"],
                             conf_high=t["conf_high"],
-                            method=f"{'share' if measure != 'mean' else 'mean'} (intercept-only "
+                            method=t["method"]
+                            if is_share
+                            else f"{'share' if measure != 'mean' else 'mean'} (intercept-only "
                             f"{t['method']}), village clusters",
                         )
                     else:
@@ -528,6 +536,7 @@ def resolve_settings(config: Config, survey: Survey) -> dict[str, Any]:
         "vcov": config.inference.vcov,
         "B": config.inference.bootstrap_B,
         "seed": config.inference.seed,
+        "suppress_below": config.report.suppress_below,
         "n_villages": int(survey.data[cb.survey.cluster].nunique()) if cb.survey.cluster else 0,
     }
 
@@ -923,14 +932,14 @@ def make_figures(
             )
         )
     if two_arm_panel and s["scales"] and have("slope"):
-        specs.append(("slope", "ability", one("slope", survey, s["scales"][0])))
+        specs.append(("slope", "ability", one("slope", survey, s["scales"][0], min_count=s["suppress_below"])))
     if two_arm_panel and s["institutional"] and have("wave_means"):
         specs.append(
             ("participation_means", "institutional", multi("wave_means", s["institutional"]))
         )
     if two_arm_panel and "attrition" in results and have("flow_diagram"):
         flow = participant_flow(survey)
-        specs.append(("flow_diagram", "attrition", one("flow_diagram", flow, codebook=cb)))
+        specs.append(("flow_diagram", "attrition", one("flow_diagram", flow, codebook=cb, min_count=s["suppress_below"])))
     if "effects" in results and have("forest"):
         estimand = "between-arm effect" if s["arms"] else "within-arm change"
         specs.append(

@@ -1082,6 +1082,33 @@ def _evaluation(
         )
 
 
+def _bootstrap_text(info: Any, zh: bool) -> str:
+    """How the evaluation's wild bootstraps ran, from the result's ``info["bootstrap"]``.
+
+    One phrase per distinct way (enumerated over G villages, or B draws of some
+    weights), in the order first met; empty when no bootstrap ran.
+    """
+    seed = info.get("seed")
+    phrases: list[str] = []
+    for b in info.get("bootstrap", ()):
+        G, B = int(b["n_clusters"]), int(b["B"])
+        if b["enumerated"]:
+            phrase = (
+                f"枚举全部 2^{G} = {B} 个 {b['weights']} 符号向量"
+                if zh
+                else f"all 2^{G} = {B} {b['weights']} sign vectors enumerated"
+            )
+        else:
+            phrase = (
+                f"B = {B} 次 {b['weights']} 权重抽样，种子 {seed}"
+                if zh
+                else f"B = {B} draws of {b['weights']} weights, seed {seed}"
+            )
+        if phrase not in phrases:
+            phrases.append(phrase)
+    return ("；" if zh else "; ").join(phrases)
+
+
 def _methods(
     w: _Writer, s: dict[str, Any], result: PipelineResult, config: Config, version: str
 ) -> None:
@@ -1116,6 +1143,10 @@ def _methods(
             + "; no normal approximation is used with few villages."
         )
     refs += ["cr2", "bm"]
+    ordinal = result.results.get("ordinal")
+    odf = ordinal.info.get("df") if ordinal is not None else g - 1
+    # the df the model used (its villages with baseline answers), not the survey's G - 1
+    ot = f"t({odf:g})" if odf is not None and math.isfinite(odf) else "N(0, 1)"
     svc = s["service"]
     svc_text = w.lab.service(svc) if svc else ("各项服务合并" if zh else "services pooled")
     if zh:
@@ -1131,7 +1162,7 @@ def _methods(
             + "效应"
             + (f"，协变量 {', '.join(s['covariates'])}" if s["covariates"] else "")
             + (f"，调节变量 {', '.join(s['moderators'])}" if s["moderators"] else "")
-            + f"；村庄聚类稳健标准误（CR1）与 t({g - 1}) 分布。"
+            + f"；村庄聚类稳健标准误（CR1）与 {ot} 分布。"
         )
     else:
         items.append(
@@ -1147,7 +1178,7 @@ def _methods(
             + " effects"
             + (f", covariates {', '.join(s['covariates'])}" if s["covariates"] else "")
             + (f", moderators {', '.join(s['moderators'])}" if s["moderators"] else "")
-            + f"; village-cluster-robust SEs (CR1) with t({g - 1})."
+            + f"; village-cluster-robust SEs (CR1) with {ot}."
         )
     refs += ["friedman", "page", "holm", "mokken", "clm"]
     if "ordinal_mixed" in ran:
@@ -1169,25 +1200,15 @@ def _methods(
             refs.append("gses")
     if "effects" in ran:
         design = result.results["effects"].info.get("design", s["design"])
-        boot = result.results["effects"].table
-        boot_rows = boot[boot["inference"] == "wild bootstrap"]
+        boot_text = _bootstrap_text(result.results["effects"].info, zh)
         if zh:
             text = (
                 f"工作坊评估（设计：{_DESIGN_ZH.get(design, design)}）：各组前后变化"
                 "（配对，CR2）；组间效应用 ANCOVA（后测对组别与前测）和双重差分，分别报告 CR2（Satterthwaite 自由度）、CR1S 与 "
                 f"t(G−1)"
             )
-            if not boot_rows.empty:
-                enumerated = 2**g <= s["B"]
-                text += (
-                    "，以及野聚类限制性自助法（"
-                    + (
-                        f"枚举全部 2^{g} = {2**g} 个 Rademacher 符号向量"
-                        if enumerated
-                        else f"B = {s['B']} 次 Webb 权重抽样，种子 {s['seed']}"
-                    )
-                    + "，检验反演置信区间）"
-                )
+            if boot_text:
+                text += "，以及野聚类限制性自助法（" + boot_text + "，检验反演置信区间）"
             if design == "randomized":
                 text += "，以及随机化推断（村庄层面重新分配）"
             text += (
@@ -1201,17 +1222,8 @@ def _methods(
                 "difference in differences, each with CR2 (Satterthwaite df), CR1S with "
                 "t(G-1)"
             )
-            if not boot_rows.empty:
-                enumerated = 2**g <= s["B"]
-                text += (
-                    ", and the wild cluster restricted bootstrap ("
-                    + (
-                        f"all 2^{g} = {2**g} Rademacher sign vectors enumerated"
-                        if enumerated
-                        else f"B = {s['B']} draws of Webb weights, seed {s['seed']}"
-                    )
-                    + ", CI by test inversion)"
-                )
+            if boot_text:
+                text += ", and the wild cluster restricted bootstrap (" + boot_text + ", CI by test inversion)"
             if design == "randomized":
                 text += ", and randomisation inference (re-assigning villages)"
             text += (
