@@ -27,6 +27,7 @@ from ..exceptions import (
     TextEncodingWarning,
     UsageError,
 )
+from ..output import write_csv
 from .codebook import Codebook, read_codebook
 from .problems import PROBLEM_COLUMNS, Problem, problems_frame
 from .validate import ROW_RULES, CheckedTable, check_design, check_table, data_levels
@@ -249,8 +250,13 @@ class Survey:
         return f"<div><strong>mutualaid_analysis.Survey</strong><br><code>{body}</code></div>"
 
     def save_ledger(self, path: PathLike) -> None:
-        """Write the ledger as UTF-8 CSV (no index)."""
-        self.ledger.to_csv(path, index=False, encoding="utf-8")
+        """Write the ledger as UTF-8 CSV (no index), whole or not at all.
+
+        Written with :func:`mutualaid_analysis.output.write_csv`, like every CSV
+        of the package: a text cell (a respondent id, a reason quoting a
+        value) that starts like a spreadsheet formula gets a leading ``'``.
+        """
+        write_csv(self.ledger, path)
 
 
 # --------------------------------------------------------------------------- reading
