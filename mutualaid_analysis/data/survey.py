@@ -27,7 +27,7 @@ from ..exceptions import (
     TextEncodingWarning,
     UsageError,
 )
-from ..output import write_csv
+from ..output import sha256_file, write_csv
 from .codebook import Codebook, read_codebook
 from .problems import PROBLEM_COLUMNS, Problem, problems_frame
 from .validate import ROW_RULES, CheckedTable, check_design, check_table, data_levels
@@ -1131,14 +1131,12 @@ def _missing_counts(hits: list[tuple[str, Any, np.ndarray]], excluded: np.ndarra
 
 
 def _codebook_info(cb: Codebook) -> dict[str, Any]:
-    import hashlib
-
     from .privacy import mask_personal_text
 
     info: dict[str, Any] = {"file": mask_personal_text(Path(cb.source).name) if cb.source
                             else None}
     if cb.source and Path(cb.source).is_file():
-        info["sha256"] = hashlib.sha256(Path(cb.source).read_bytes()).hexdigest()
+        info["sha256"] = sha256_file(cb.source)
     info["variables"] = len(cb.variables)
     return info
 

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +34,7 @@ import matplotlib.font_manager as fm
 import numpy as np
 
 from ..exceptions import MutualAidWarning, UsageError
+from ..output import write_bytes_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -662,6 +664,8 @@ def save_figure(
         for fmt in formats:
             path = stem.with_name(stem.name + "." + fmt)
             opts = {"dpi": dpi} if fmt == "png" else {}
-            fig.savefig(path, format=fmt, metadata=metadata[fmt], **{**opts, **kwargs})
+            buf = io.BytesIO()  # rendered first, then written whole (no half-written figure)
+            fig.savefig(buf, format=fmt, metadata=metadata[fmt], **{**opts, **kwargs})
+            write_bytes_atomic(path, buf.getvalue())
             out.append(path)
     return out
