@@ -8,19 +8,26 @@ that notebook users can catch exactly what they mean to catch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .data.problems import Problem
+    from .report.config import Config
 
 __all__ = [
     "AnalysisError",
+    "BoundaryWarning",
+    "CodebookDraftWarning",
     "CodebookError",
+    "ConfigError",
     "ConvergenceError",
     "ConvergenceWarning",
     "DataFileError",
+    "FontWarning",
+    "HessianWarning",
     "InsufficientDataError",
     "MutualAidError",
     "MutualAidWarning",
@@ -48,6 +55,24 @@ class MutualAidError(Exception):
 
 class UsageError(MutualAidError, ValueError):
     """An argument or option was given a value the function does not accept."""
+
+
+class ConfigError(UsageError):
+    """The configuration is invalid; ``.problems`` lists every mistake (one sentence each).
+
+    A :class:`~mutualaid_analysis.exceptions.UsageError`, so the command line
+    exits with code 2.
+    """
+
+    def __init__(self, problems: Sequence[str], source: str | None = None) -> None:
+        self.problems: list[str] = list(problems)
+        self.partial: Config | None = None
+        n = len(self.problems)
+        where = f" {source}" if source else ""
+        lines = [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
+        super().__init__(
+            f"The configuration{where} has {n} problem{'s' * (n != 1)}:\n" + "\n".join(lines)
+        )
 
 
 class _ProblemsError(MutualAidError, ValueError):
@@ -181,3 +206,29 @@ class TextEncodingWarning(MutualAidWarning):
 
     Pass the file's actual encoding (``encoding=``, ``--encoding``) to silence it.
     """
+
+
+class BoundaryWarning(MutualAidWarning):
+    """A random-effect SD is estimated at (or next to) zero: the fit is on the boundary."""
+
+
+class HessianWarning(MutualAidWarning):
+    """The Hessian at the optimum is not positive definite: standard errors are not reported."""
+
+
+class FontWarning(MutualAidWarning):
+    """No font with Chinese glyphs is installed; figures use English labels instead."""
+
+
+class CodebookDraftWarning(MutualAidWarning):
+    """The guesses :func:`~mutualaid_analysis.draft_codebook` made, to be checked by a person.
+
+    Attributes
+    ----------
+    notes : list of str
+        One sentence per guess (also in the warning's message, one per line).
+    """
+
+    def __init__(self, message: str, notes: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.notes: list[str] = list(notes)

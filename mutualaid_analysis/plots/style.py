@@ -33,7 +33,7 @@ import matplotlib as mpl
 import matplotlib.font_manager as fm
 import numpy as np
 
-from ..exceptions import MutualAidWarning, UsageError
+from ..exceptions import FontWarning, UsageError
 from ..output import write_bytes_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -135,10 +135,6 @@ INSTALL_HINT = (
 )
 
 _CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
-
-
-class FontWarning(MutualAidWarning):
-    """No font with Chinese glyphs is installed; figures use English labels instead."""
 
 
 _state: dict[str, Any] = {"font": None, "searched": False, "warned": False}
