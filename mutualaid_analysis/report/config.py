@@ -663,11 +663,13 @@ def check_against_codebook(config: Config, codebook: Any) -> list[str]:
     if not circles:
         problems.append("the codebook has no [circles]: the willingness gradient needs them.")
     if config.data.waves:
-        known = [str(w) for w in (codebook.survey.waves or ())]
-        for w in config.data.waves:
-            if str(w) not in known:
+        from ..data.survey import _UNKNOWN, _wave_choices, _wave_key
+
+        for w in config.data.waves:  # a wave's code or, when labelled, its label
+            if _wave_key(w, codebook) is _UNKNOWN:
                 problems.append(
-                    f"data.waves: {w!r} is not a wave of the codebook ([survey] waves = {known})."
+                    f"data.waves: {w!r} is not a wave of the codebook ([survey] waves: "
+                    f"{_wave_choices(codebook)})."
                 )
     return problems
 
