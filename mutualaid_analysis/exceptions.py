@@ -108,23 +108,44 @@ class SurveyValidationError(_ProblemsError):
     Raised by :func:`read_survey` with ``on_invalid="raise"`` (the default).
     The partially read survey is available as ``.survey`` so that the ledger
     and the problems can be inspected or saved.
+
+    The message says how to continue in the caller's terms: the argument
+    ``on_invalid=`` by default; :meth:`for_config` restates it for a
+    configuration file (``mutualaid run`` names its ``on_invalid`` key).
     """
 
     def __init__(self, problems: list[Problem], source: str | None = None,
-                 survey: Any = None, *, fatal: bool = False) -> None:
+                 survey: Any = None, *, fatal: bool = False,
+                 config: str | None = None) -> None:
         n = len(problems)
         where = f" {source}" if source else ""
         self.survey = survey
-        hint = (
-            "that no on_invalid setting can pass over"
-            if fatal
-            else "(pass on_invalid='exclude' or 'missing' to continue without the "
-            "offending rows or cells)"
-        )
+        self.source = source
+        self.fatal = fatal
+        if fatal:
+            hint = ("that no on_invalid setting can pass over" if not config else
+                    f"that no on_invalid setting (in {config}) can pass over")
+        elif config:
+            hint = (f'(set on_invalid = "exclude" or "missing" in {config} to continue '
+                    "without the offending rows or cells)")
+        else:
+            hint = ("(pass on_invalid='exclude' or 'missing' to continue without the "
+                    "offending rows or cells)")
         super().__init__(
             problems,
             f"The data{where} failed validation with {n} problem{'s' * (n != 1)} {hint}:",
         )
+
+    def for_config(self, config: str) -> SurveyValidationError:
+        """The same error, its message naming the configuration key, not ``on_invalid=``.
+
+        Parameters
+        ----------
+        config : str
+            Where the key is set, e.g. ``the [data] table of analysis.toml``.
+        """
+        return SurveyValidationError(self.problem_list, self.source, self.survey,
+                                     fatal=self.fatal, config=config)
 
 
 class PersonalDataError(MutualAidError, ValueError):
