@@ -145,3 +145,14 @@ def test_one_sha256_hasher():
     s = ma.read_survey(f, ma.read_codebook(DATA / "export_codebook.toml"), on_invalid="exclude")
     assert s.provenance["files"][0]["sha256"] == output.sha256_file(f)
     assert s.provenance["codebook"]["sha256"] == output.sha256_file(DATA / "export_codebook.toml")
+
+
+def test_the_shared_export_builder_writes_what_platforms_write(tmp_path):
+    from exports import write_gbk_export
+
+    rows = ["编号,村庄,亲属", "007,青山村,比较愿意", "8,柳树村,NA"]
+    data, cb = write_gbk_export(tmp_path, "导出.csv", rows, "# 码本\n")
+    assert data.read_bytes() == "编号,村庄,亲属\r\n007,青山村,比较愿意\r\n8,柳树村,NA\r\n".encode("gbk")
+    assert cb.read_text(encoding="utf-8") == "# 码本\n" and cb.name == "codebook.toml"
+    text, _ = write_gbk_export(tmp_path, "b.csv", "a,b\n1,2\n", "", codebook_name="c.toml")
+    assert text.read_bytes() == b"a,b\r\n1,2\r\n"
