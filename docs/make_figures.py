@@ -39,8 +39,8 @@ def make_all(out: Path, lang: str = "zh", dpi: int = 150) -> list[Path]:
     ordinal = fit_ordinal(s, ["age", "sex"], moderators=["lives_alone"])
     figures = {
         "ripple": lambda: plots.ripple(ma.gradient(s), codebook=cb, lang=lang),
-        "ripple_grid": lambda: plots.plot_ripples(s, lang=lang),
-        "ripple_grid_share": lambda: plots.plot_ripples(
+        "ripple_grid": lambda: ma.plot_ripples(s, lang=lang),
+        "ripple_grid_share": lambda: ma.plot_ripples(
             s, measure="share_willing", reach=0.5, lang=lang
         ),
         "gradient_lines": lambda: plots.gradient_lines(by_wave, codebook=cb, lang=lang),
@@ -54,7 +54,7 @@ def make_all(out: Path, lang: str = "zh", dpi: int = 150) -> list[Path]:
         "forest_circles": lambda: plots.forest(
             ma.circle_expansion(s, seed=1), codebook=cb, models=["DiD"], lang=lang
         ),
-        "flow_diagram": lambda: plots.flow_diagram(s, outcome="gses", lang=lang),
+        "flow_diagram": lambda: ma.participant_flow(s, outcome="gses").plot(lang=lang),
         "predicted_probabilities": lambda: plots.predicted_probabilities(
             ordinal, codebook=cb, lang=lang
         ),

@@ -12,8 +12,7 @@ build on the :class:`Survey` it returns.
 
 from __future__ import annotations
 
-__version__ = "0.1.0.dev0"
-
+from ._version import __version__
 from .data.codebook import Codebook, Variable, read_codebook
 from .data.draft import draft_codebook
 from .data.privacy import pseudonymise, suppress_small_counts
@@ -23,12 +22,14 @@ from .evaluation import (
     EquivalenceResult,
     EvaluationResult,
     ExpansionResult,
+    FlowResult,
     ReliabilityResult,
     ReliableChangeResult,
     attrition,
     baseline_equivalence,
     circle_expansion,
     evaluate,
+    participant_flow,
     reliability,
     reliable_change,
     score_scale,
@@ -57,6 +58,7 @@ from .gradient import (
     GradientResult,
     classify_profiles,
     gradient,
+    plot_ripples,
     scalability,
     test_ordering,
 )
@@ -67,7 +69,6 @@ from .models import (
     fit_ordinal,
     fit_ordinal_mixed,
 )
-from .plots import plot_ripples
 from .sample import load_sample, sample_truth
 from .simulate import Simulation, simulate_survey, write_simulation
 
@@ -85,6 +86,7 @@ __all__ = [
     "EquivalenceResult",
     "EvaluationResult",
     "ExpansionResult",
+    "FlowResult",
     "FontWarning",
     "GradientResult",
     "HessianWarning",
@@ -116,6 +118,7 @@ __all__ = [
     "from_frame",
     "gradient",
     "load_sample",
+    "participant_flow",
     "plot_ripples",
     "pseudonymise",
     "read_codebook",

@@ -72,7 +72,7 @@ def _calls(survey, res):
         "slope": lambda **k: plots.slope(survey, "gses", **k),
         "wave_means": lambda **k: plots.wave_means(survey, "villagers", **k),
         "forest": lambda **k: plots.forest(res["evaluation"], codebook=cb, **k),
-        "flow_diagram": lambda **k: plots.flow_diagram(survey, **k),
+        "flow_diagram": lambda **k: plots.flow_diagram(ma.participant_flow(survey), **k),
         "predicted_probabilities": lambda **k: plots.predicted_probabilities(
             res["ordinal"], codebook=cb, **k
         ),
@@ -293,7 +293,7 @@ def test_ripple_needs_a_panel_and_the_grid_draws_all(survey, results):
         "comparison · after",
         "workshop · after",
     ]
-    axes = plots.plot_ripples(survey, measure="share_willing", reach=0.5)
+    axes = ma.plot_ripples(survey, measure="share_willing", reach=0.5)
     assert axes.shape == (2, 2)
 
 
@@ -310,7 +310,8 @@ def _survey_with_excluded_followup(tmp_path):
 @pytest.mark.parametrize("outcome", [None, "gses"])
 def test_flow_numbers_equal_the_ledger_and_attrition(tmp_path, outcome):
     survey = _survey_with_excluded_followup(tmp_path)
-    counts = plots.flow_counts(survey, outcome=outcome)
+    flow = ma.participant_flow(survey, outcome=outcome)
+    counts = flow.table
     att = ma.attrition(survey, outcome=outcome).table
     att = att[att["level"] == "respondent"].set_index("group")
     for arm in ("workshop", "comparison"):
@@ -327,7 +328,7 @@ def test_flow_numbers_equal_the_ledger_and_attrition(tmp_path, outcome):
     assert excluded["respondents"].sum() == (ledger["status"] == "excluded").sum() == 4
     lost_reasons = counts.loc[counts["stage"] == "lost", "reason"]
     assert lost_reasons.str.startswith("followup_excluded").any()
-    ax = plots.flow_diagram(survey, outcome=outcome, lang="en")
+    ax = flow.plot(lang="en")
     boxes = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
     for arm in ("workshop", "comparison"):
         assert f"n = {att.loc[arm, 'n_baseline']} respondents" in boxes[f"box-baseline-{arm}"]
@@ -336,7 +337,7 @@ def test_flow_numbers_equal_the_ledger_and_attrition(tmp_path, outcome):
     # 4 excluded rows are a small count: shown as <5 by default, as the report's tables do
     assert "Rows excluded: <5" in boxes["box-read"]
     assert not re.search(r"(?<![<\d])[1-4]\b(?! village)", boxes["box-read"])
-    ax = plots.flow_diagram(survey, outcome=outcome, lang="en", min_count=1)
+    ax = plots.flow_diagram(flow, lang="en", min_count=1)
     boxes = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
     assert "Rows excluded: 4" in boxes["box-read"]
 
@@ -444,7 +445,21 @@ def test_slope_leaves_out_villages_below_min_count():
     with pytest.raises(UsageError, match="min_count"):
         plots.slope(survey, "gses", min_count=0)
     with pytest.raises(UsageError, match="min_count"):
-        plots.flow_diagram(survey, min_count=2.5)
+        plots.flow_diagram(ma.participant_flow(survey), min_count=2.5)
+
+
+def test_flow_diagram_draws_a_flow_not_a_survey(survey):
+    # the plots only draw results: a survey is refused with the call that computes the flow
+    with pytest.raises(UsageError, match=r"ma\.participant_flow\(survey\)"):
+        plots.flow_diagram(survey)
+    with pytest.raises(UsageError, match="participant_flow"):
+        plots.flow_diagram(pd.DataFrame({"stage": ["read"]}))
+    flow = ma.participant_flow(survey)
+    drawn = flow.plot(lang="en")
+    again = plots.flow_diagram(flow.table, codebook=survey.codebook, lang="en")
+    texts = {t.get_gid(): t.get_text() for t in drawn.texts if t.get_gid()}
+    assert texts == {t.get_gid(): t.get_text() for t in again.texts if t.get_gid()}
+    assert {"box-read", "box-baseline-workshop", "box-analysed-comparison"} <= set(texts)
 
 
 def test_flow_diagram_shows_small_counts_as_below_the_threshold():
@@ -454,8 +469,9 @@ def test_flow_diagram_shows_small_counts_as_below_the_threshold():
     frame = frame[both]  # nobody lost ...
     post = frame.loc[(frame["arm"] == "workshop") & (frame["wave"] == "post")].index
     s = ma.from_frame(frame.drop(post[:3]), src / "codebook.toml")  # ... but 3 workshop ones
-    counts = plots.flow_counts(s)
-    ax = plots.flow_diagram(s, lang="en")
+    flow = ma.participant_flow(s)
+    counts = flow.table
+    ax = plots.flow_diagram(flow, lang="en")
     boxes = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
     drawn = "\n".join(boxes.values())
     small = counts.loc[(counts["respondents"] > 0) & (counts["respondents"] < 5), "respondents"]

@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..exceptions import (
     AnalysisError,
     CodebookError,

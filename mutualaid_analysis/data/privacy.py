@@ -1265,7 +1265,8 @@ def scan_personal_data(
         is_names = bool(looks_like_names(series))
         name_columns[str(column)] = is_names
         if is_names or (column in declared_set and personal_column_name(str(column)) == "name"):
-            distinct = pd.Series(pd.unique(_as_text(series).dropna()), dtype=object)
+            _, distinct = _distinct_text(series)
+            distinct = distinct.dropna()
             known_names.update(map(str, distinct[_name_like(distinct)]))
 
     for position, column in enumerate(frame.columns):
@@ -1302,7 +1303,8 @@ def scan_personal_data(
             if hits.sum() / n_present >= min_share:
                 findings.append(("name", hits, ""))
         elif n_present and not numeric and known_names:
-            hits = _as_text(series).isin(known_names).to_numpy(dtype=bool)
+            codes, distinct = _distinct_text(series)
+            hits = _expand(codes, distinct.isin(known_names).to_numpy(dtype=bool))
             if hits.any() and hits.sum() / n_present >= min_share:
                 findings.append(("name", hits, " (a name that a name column of the file holds)"))
 

@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..exceptions import (
     PrivacyWarning,
     SurveyValidationError,

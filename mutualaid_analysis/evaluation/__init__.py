@@ -2,7 +2,8 @@
 
 Scales and their reliability (:func:`score_scale`, :func:`reliability`),
 attrition and baseline equivalence against the What Works Clearinghouse
-standards (:func:`attrition`, :func:`baseline_equivalence`) and individual
+standards (:func:`attrition`, :func:`baseline_equivalence`), the
+participant flow of the diagram (:func:`participant_flow`) and individual
 reliable change (:func:`reliable_change`); workshop effects with few-cluster
 inference (:func:`evaluate`) and whether the ripple widens
 (:func:`circle_expansion`).
@@ -10,7 +11,14 @@ inference (:func:`evaluate`) and whether the ripple widens
 
 from __future__ import annotations
 
-from .attrition import AttritionResult, EquivalenceResult, attrition, baseline_equivalence
+from .attrition import (
+    AttritionResult,
+    EquivalenceResult,
+    FlowResult,
+    attrition,
+    baseline_equivalence,
+    participant_flow,
+)
 from .change import ReliableChangeResult, reliable_change
 from .effects import (
     EvaluationResult,
@@ -27,6 +35,7 @@ __all__ = [
     "EquivalenceResult",
     "EvaluationResult",
     "ExpansionResult",
+    "FlowResult",
     "ReliabilityResult",
     "ReliableChangeResult",
     "attrition",
@@ -40,6 +49,7 @@ __all__ = [
     "evaluate",
     "hedges_g",
     "paired_effect_sizes",
+    "participant_flow",
     "reliability",
     "reliable_change",
     "score_scale",

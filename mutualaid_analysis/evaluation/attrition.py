@@ -18,10 +18,10 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from ..data.scales import score_scale
 from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..results import Result, contract_frame
-from .scales import score_scale
 from .wwc import (
     BOUNDARIES,
     attrition_verdict,
@@ -35,9 +35,12 @@ __all__ = [
     "AttritionResult",
     "EquivalenceResult",
     "Sample",
+    "FLOW_COLUMNS",
+    "FlowResult",
     "analytic_panel",
     "attrition",
     "baseline_equivalence",
+    "participant_flow",
 ]
 
 Sample = Literal["analytic", "baseline"]
@@ -618,4 +621,151 @@ def baseline_equivalence(
             "comparison": d.comparison,
             "baseline": d.baseline,
         },
+    )
+
+
+# --------------------------------------------------------------------------- the flow
+
+#: Columns of :func:`participant_flow`'s table.
+FLOW_COLUMNS = ("stage", "arm", "reason", "respondents", "villages")
+
+
+@dataclass(frozen=True, eq=False)
+class FlowResult(Result):
+    """Result of :func:`participant_flow`: the numbers of the flow diagram.
+
+    ``table``: one row per box and reason (see :func:`participant_flow`);
+    ``codebook``: the survey's, for the arms' labels when drawn.
+    """
+
+    codebook: Any = None
+
+    def plot(self, ax: Any = None, lang: str = "zh", **kwargs: Any) -> Any:
+        """The flow diagram (see :func:`mutualaid_analysis.plots.flow_diagram`)."""
+        from ..plots import flow_diagram
+
+        return flow_diagram(self, ax=ax, lang=lang, **kwargs)
+
+
+def participant_flow(
+    survey: Survey, *, outcome: str | None = None, followup: Any = None
+) -> FlowResult:
+    """The participant flow (CONSORT): read, excluded, baseline, lost and analysed, per arm.
+
+    The numbers of the flow diagram (``.plot()`` draws it with
+    :func:`mutualaid_analysis.plots.flow_diagram`); they equal
+    :func:`attrition`'s ``n_baseline``, ``n_lost`` and ``n_analytic``.
+
+    Parameters
+    ----------
+    survey : Survey
+        A panel survey with two arms (``[survey] group`` and ``treated``).
+    outcome : str, optional
+        Analysed = observed at both waves *with this outcome* (as in
+        :func:`mutualaid_analysis.attrition`); default observed at both waves.
+    followup : optional
+        The follow-up wave (default the last).
+
+    Returns
+    -------
+    FlowResult
+        ``table`` has the columns ``stage, arm, reason, respondents, villages``.  Stages:
+        ``read`` and ``excluded`` (input rows, per wave in ``arm`` = the wave,
+        and per ledger reason), ``baseline``, ``lost`` (one row per arm with
+        ``reason`` empty for the total, then one per reason: ``not_surveyed``,
+        ``followup_excluded: <ledger reason>``, ``outcome_missing``,
+        ``baseline_missing``) and ``analysed``.  ``villages`` is filled for
+        ``baseline`` and ``analysed``.
+    """
+    d = _design(survey, followup)
+    panel = analytic_panel(survey, outcome=outcome, followup=followup)
+    ledger = survey.ledger
+    rows: list[dict[str, Any]] = [
+        {"stage": "read", "arm": "", "reason": "", "respondents": len(ledger), "villages": np.nan}
+    ]
+    excluded = ledger[ledger["status"] != "analysed"]
+    for reason, n in (
+        excluded["reason"].fillna("").astype(str).value_counts(sort=False).sort_index().items()
+    ):
+        rows.append(
+            {
+                "stage": "excluded",
+                "arm": "",
+                "reason": reason,
+                "respondents": int(n),
+                "villages": np.nan,
+            }
+        )
+    follow_ledger = ledger[ledger["wave"].astype(str) == str(d.followup)]
+    analysed_follow = set(
+        follow_ledger.loc[follow_ledger["status"] == "analysed", "respondent"].astype(str)
+    )
+    ex = follow_ledger[follow_ledger["status"] != "analysed"]
+    excluded_follow = (
+        ex.assign(respondent=ex["respondent"].astype(str))
+        .drop_duplicates("respondent")
+        .set_index("respondent")["reason"]
+        .fillna("")
+        .astype(str)
+    )
+    base_values = None
+    if outcome is not None:
+        base_values = _outcome_values(survey, outcome, d.baseline)
+    arms = [str(d.treated), str(d.comparison)]
+    for arm in arms:
+        sub = panel[panel["group"].astype(str) == arm]
+        rows.append(
+            {
+                "stage": "baseline",
+                "arm": arm,
+                "reason": "",
+                "respondents": len(sub),
+                "villages": sub["cluster"].nunique(),
+            }
+        )
+        lost = sub[~sub["analytic"]]
+        rows.append(
+            {
+                "stage": "lost",
+                "arm": arm,
+                "reason": "",
+                "respondents": len(lost),
+                "villages": np.nan,
+            }
+        )
+        reasons: dict[str, int] = {}
+        for rid in lost["id"].astype(str):
+            if rid in analysed_follow:
+                pre_ok = base_values is not None and pd.notna(base_values.get(rid, np.nan))
+                why = "outcome_missing" if pre_ok else "baseline_missing"
+            elif rid in excluded_follow.index:
+                why = f"followup_excluded: {excluded_follow[rid]}"
+            else:
+                why = "not_surveyed"
+            reasons[why] = reasons.get(why, 0) + 1
+        for why in sorted(reasons, key=lambda r: (r != "not_surveyed", r)):
+            rows.append(
+                {
+                    "stage": "lost",
+                    "arm": arm,
+                    "reason": why,
+                    "respondents": reasons[why],
+                    "villages": np.nan,
+                }
+            )
+        kept = sub[sub["analytic"]]
+        rows.append(
+            {
+                "stage": "analysed",
+                "arm": arm,
+                "reason": "",
+                "respondents": len(kept),
+                "villages": kept["cluster"].nunique(),
+            }
+        )
+    return FlowResult(
+        table=pd.DataFrame(rows, columns=list(FLOW_COLUMNS)),
+        title="Participant flow",
+        info={"baseline": d.baseline, "followup": d.followup, "outcome": outcome},
+        codebook=survey.codebook,
     )

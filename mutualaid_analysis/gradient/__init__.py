@@ -8,7 +8,9 @@
 - :func:`classify_profiles`: each respondent's pattern across the circles
   (strict, weak, flat, inverted, mixed), gradient index and radius;
 - :func:`scalability`: Guttman errors and Loevinger's H of willingness
-  dichotomised at a threshold.
+  dichotomised at a threshold;
+- :func:`plot_ripples`: the gradient per wave (and arm) of a survey, drawn
+  as ripples (matplotlib is imported only when it draws).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from .describe import GradientResult, gradient
 from .ordering import test_ordering
 from .profiles import PROFILES, classify_profiles
+from .ripples import plot_ripples
 from .scalability import scalability
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "GradientResult",
     "classify_profiles",
     "gradient",
+    "plot_ripples",
     "scalability",
     "test_ordering",
 ]

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.survey import Survey
+from ..data.waves import resolve_wave
 from ..exceptions import UsageError
 
 __all__ = ["OrdinalDesign", "ordinal_design", "resolve_wave"]
@@ -93,28 +94,6 @@ class OrdinalDesign:
     @property
     def n_clusters(self) -> int:
         return len(self.cluster_ids)
-
-
-def resolve_wave(survey: Survey, wave: Any = "baseline") -> Any:
-    """The wave to analyse: ``"baseline"`` (default) is the codebook's first wave.
-
-    ``None`` means all rows (only allowed when the survey has no waves, or to
-    pool waves on purpose).  Returns the wave value, or ``None``.
-    """
-    waves = survey.codebook.survey.waves
-    wcol = survey.codebook.survey.wave
-    if not wcol or wcol not in survey.data.columns:
-        if wave not in (None, "baseline"):
-            raise UsageError(f"this survey has no waves; got wave={wave!r}.")
-        return None
-    if wave is None:
-        return None
-    if wave == "baseline":
-        return waves[0] if waves else survey.waves[0]
-    known = [str(w) for w in (waves or survey.waves)]
-    if str(wave) not in known:
-        raise UsageError(f"no wave {wave!r}; the waves are {known}.")
-    return wave
 
 
 def as_names(names: str | Sequence[str]) -> list[str]:

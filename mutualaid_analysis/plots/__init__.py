@@ -4,14 +4,16 @@ Every function takes the result (or survey) first, then ``ax=None`` (draw on
 this Axes, or on a new figure) and ``lang="zh"`` or ``"en"``; extra keyword
 arguments go to the matplotlib call that draws the data (named in each
 docstring); the Axes is returned and nothing calls ``plt.show()`` or closes
-the figure.  The multi-panel :func:`ripple_grid` and :func:`plot_ripples`
-take ``fig=`` and return an array of Axes.
+the figure.  The multi-panel :func:`ripple_grid` takes ``fig=`` and returns
+an array of Axes; ``ma.plot_ripples`` (in :mod:`mutualaid_analysis.gradient`)
+computes the gradient per wave and arm from a survey and draws it with
+:func:`ripple_grid`.
 
 =============================  ==========================================  ====================
 Figure                         Function                                    Draws from
 =============================  ==========================================  ====================
 Ripple (signature figure)      :func:`ripple`, :func:`ripple_grid`,        ``ma.gradient``
-                               :func:`plot_ripples` (from a survey)
+                               ``ma.plot_ripples`` (from a survey)
 Gradient lines                 :func:`gradient_lines`                      ``ma.gradient``
 Profile shares                 :func:`profile_shares`                      ``ma.classify_profiles``
 Likert diverging bars          :func:`likert_bars`                         a ``Survey``
@@ -19,7 +21,7 @@ Paired slopes per arm          :func:`slope`                               a ``S
 Means by wave × arm            :func:`wave_means`                          a ``Survey``
 Forest of effects              :func:`forest`                              ``ma.evaluate``,
                                                                            ``ma.circle_expansion``
-Participant flow (CONSORT)     :func:`flow_diagram`                        a ``Survey`` (ledger)
+Participant flow (CONSORT)     :func:`flow_diagram`                        ``ma.participant_flow``
 Predicted probabilities        :func:`predicted_probabilities`             ``models.fit_ordinal``
 =============================  ==========================================  ====================
 
@@ -36,18 +38,18 @@ Examples
 >>> import mutualaid_analysis as ma
 >>> from mutualaid_analysis import plots
 >>> s = ma.load_sample()
->>> axes = plots.plot_ripples(s)  # doctest: +SKIP
+>>> axes = ma.plot_ripples(s)  # doctest: +SKIP
 >>> plots.save_figure(axes[0, 0].figure, "figures/ripples")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from .evaluation import arm_wave_means, forest, slope, wave_means
-from .flow import flow_counts, flow_diagram
+from .flow import flow_diagram
 from .gradient import gradient_lines, profile_shares
 from .likert import likert_bars, likert_counts
 from .predicted import predicted_probabilities
-from .ripple import plot_ripples, ripple, ripple_grid
+from .ripple import ripple, ripple_grid
 from .style import (
     OKABE_ITO,
     FontWarning,
@@ -65,14 +67,12 @@ __all__ = [
     "Labels",
     "arm_wave_means",
     "find_cjk_font",
-    "flow_counts",
     "flow_diagram",
     "forest",
     "gradient_lines",
     "likert_bars",
     "likert_counts",
     "palette",
-    "plot_ripples",
     "predicted_probabilities",
     "profile_shares",
     "resolve_lang",

@@ -46,7 +46,7 @@ def outcome_values(survey: Survey, outcome: str) -> pd.DataFrame:
     does by default, the sum), a circle (the respondent's willingness toward
     it, services pooled), or a numeric variable.
     """
-    from ..evaluation import score_scale
+    from ..data.scales import score_scale
 
     cb = survey.codebook
     spec = cb.survey

@@ -1,10 +1,11 @@
-"""The participant flow diagram (CONSORT style), from the survey's ledger.
+"""The participant flow diagram (CONSORT style): it draws a participant flow.
 
 Rows read and excluded (with the ledger's reasons), respondents surveyed at
 baseline per arm, those lost to follow-up with the reason, and those
-analysed.  :func:`flow_counts` returns the numbers drawn, which equal
-:func:`mutualaid_analysis.attrition`'s ``n_baseline``, ``n_lost`` and
-``n_analytic``.
+analysed.  The numbers are computed by
+:func:`mutualaid_analysis.participant_flow` (the evaluation's, beside
+:func:`~mutualaid_analysis.attrition`, whose ``n_baseline``, ``n_lost`` and
+``n_analytic`` they equal); this module only draws them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..exceptions import UsageError
 from .style import (
     Labels,
     apply_fonts,
@@ -27,128 +29,28 @@ from .style import (
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from ..data.survey import Survey
+    from ..data.codebook import Codebook
+    from ..evaluation.attrition import FlowResult
 
-__all__ = ["flow_counts", "flow_diagram"]
+__all__ = ["flow_diagram"]
 
 _COLUMNS = ["stage", "arm", "reason", "respondents", "villages"]
 
 
-def flow_counts(survey: Survey, outcome: str | None = None, followup: Any = None) -> pd.DataFrame:
-    """The numbers of the flow diagram.
-
-    Parameters
-    ----------
-    survey : Survey
-        A panel survey with two arms (``[survey] group`` and ``treated``).
-    outcome : str, optional
-        Analysed = observed at both waves *with this outcome* (as in
-        :func:`mutualaid_analysis.attrition`); default observed at both waves.
-    followup : optional
-        The follow-up wave (default the last).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``stage, arm, reason, respondents, villages``.  Stages:
-        ``read`` and ``excluded`` (input rows, per wave in ``arm`` = the wave,
-        and per ledger reason), ``baseline``, ``lost`` (one row per arm with
-        ``reason`` empty for the total, then one per reason: ``not_surveyed``,
-        ``followup_excluded: <ledger reason>``, ``outcome_missing``,
-        ``baseline_missing``) and ``analysed``.  ``villages`` is filled for
-        ``baseline`` and ``analysed``.
-    """
-    from ..evaluation.attrition import _design, analytic_panel
-
-    d = _design(survey, followup)
-    panel = analytic_panel(survey, outcome=outcome, followup=followup)
-    ledger = survey.ledger
-    rows: list[dict[str, Any]] = [
-        {"stage": "read", "arm": "", "reason": "", "respondents": len(ledger), "villages": np.nan}
-    ]
-    excluded = ledger[ledger["status"] != "analysed"]
-    for reason, n in (
-        excluded["reason"].fillna("").astype(str).value_counts(sort=False).sort_index().items()
-    ):
-        rows.append(
-            {
-                "stage": "excluded",
-                "arm": "",
-                "reason": reason,
-                "respondents": int(n),
-                "villages": np.nan,
-            }
+def _flow_table(flow: Any) -> pd.DataFrame:
+    """The counts of a participant flow: a FlowResult's table, or that table itself."""
+    if hasattr(flow, "ledger") and hasattr(flow, "codebook"):
+        raise UsageError(
+            "flow_diagram draws a participant flow, not a survey: pass "
+            "ma.participant_flow(survey) (or call its .plot())."
         )
-    follow_ledger = ledger[ledger["wave"].astype(str) == str(d.followup)]
-    analysed_follow = set(
-        follow_ledger.loc[follow_ledger["status"] == "analysed", "respondent"].astype(str)
-    )
-    ex = follow_ledger[follow_ledger["status"] != "analysed"]
-    excluded_follow = (
-        ex.assign(respondent=ex["respondent"].astype(str))
-        .drop_duplicates("respondent")
-        .set_index("respondent")["reason"]
-        .fillna("")
-        .astype(str)
-    )
-    base_values = None
-    if outcome is not None:
-        from ..evaluation.attrition import _outcome_values
-
-        base_values = _outcome_values(survey, outcome, d.baseline)
-    arms = [str(d.treated), str(d.comparison)]
-    for arm in arms:
-        sub = panel[panel["group"].astype(str) == arm]
-        rows.append(
-            {
-                "stage": "baseline",
-                "arm": arm,
-                "reason": "",
-                "respondents": len(sub),
-                "villages": sub["cluster"].nunique(),
-            }
+    table = flow.table if hasattr(flow, "table") else flow
+    if not isinstance(table, pd.DataFrame) or set(_COLUMNS) - set(table.columns):
+        raise UsageError(
+            "expected the result of ma.participant_flow() (or its .table, with the "
+            f"columns {', '.join(_COLUMNS)}); got {type(flow).__name__}."
         )
-        lost = sub[~sub["analytic"]]
-        rows.append(
-            {
-                "stage": "lost",
-                "arm": arm,
-                "reason": "",
-                "respondents": len(lost),
-                "villages": np.nan,
-            }
-        )
-        reasons: dict[str, int] = {}
-        for rid in lost["id"].astype(str):
-            if rid in analysed_follow:
-                pre_ok = base_values is not None and pd.notna(base_values.get(rid, np.nan))
-                why = "outcome_missing" if pre_ok else "baseline_missing"
-            elif rid in excluded_follow.index:
-                why = f"followup_excluded: {excluded_follow[rid]}"
-            else:
-                why = "not_surveyed"
-            reasons[why] = reasons.get(why, 0) + 1
-        for why in sorted(reasons, key=lambda r: (r != "not_surveyed", r)):
-            rows.append(
-                {
-                    "stage": "lost",
-                    "arm": arm,
-                    "reason": why,
-                    "respondents": reasons[why],
-                    "villages": np.nan,
-                }
-            )
-        kept = sub[sub["analytic"]]
-        rows.append(
-            {
-                "stage": "analysed",
-                "arm": arm,
-                "reason": "",
-                "respondents": len(kept),
-                "villages": kept["cluster"].nunique(),
-            }
-        )
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    return table
 
 
 def _reason_text(reason: str, lab: Labels) -> str:
@@ -164,12 +66,11 @@ def _reason_text(reason: str, lab: Labels) -> str:
 
 
 def flow_diagram(
-    survey: Survey,
+    flow: FlowResult | pd.DataFrame,
     ax: Axes | None = None,
     lang: str = "zh",
     *,
-    outcome: str | None = None,
-    followup: Any = None,
+    codebook: Codebook | None = None,
     labels: dict[Any, str] | None = None,
     min_count: int = 5,
     **kwargs: Any,
@@ -178,14 +79,14 @@ def flow_diagram(
 
     Parameters
     ----------
-    survey : Survey
-        A panel survey with two arms.
+    flow : FlowResult or pandas.DataFrame
+        The result of :func:`mutualaid_analysis.participant_flow` (or its
+        ``.table``).
     ax : matplotlib.axes.Axes, optional
     lang : {"zh", "en"}, default "zh"
-    outcome : str, optional
-        Count as analysed only respondents with this outcome at both waves.
-    followup : optional
-        The follow-up wave (default the last).
+    codebook : Codebook, optional
+        For the arms' labels; default the flow's own (a FlowResult keeps the
+        survey's codebook).
     labels : dict, optional
         Your own labels ``{code: label}`` (arms).
     min_count : int, default 5
@@ -200,19 +101,21 @@ def flow_diagram(
     -------
     matplotlib.axes.Axes
         Boxes are texts with gid ``"box-<stage>-<arm>"`` (``"box-read"`` for
-        the input box); the numbers are those of :func:`flow_counts`, with
+        the input box); the numbers are those of the flow's table, with
         small counts shown as ``"<min_count"``.
 
     Examples
     --------
-    >>> ax = plots.flow_diagram(ma.load_sample())  # doctest: +SKIP
+    >>> ax = plots.flow_diagram(ma.participant_flow(ma.load_sample()))  # doctest: +SKIP
     """
     min_count = check_min_count(min_count)
 
     def num(n: Any) -> str:
         return shown_count(int(n), min_count)
 
-    counts = flow_counts(survey, outcome=outcome, followup=followup)
+    counts = _flow_table(flow)
+    if codebook is None:
+        codebook = getattr(flow, "codebook", None)
     arms = [
         a
         for a in dict.fromkeys(counts["arm"])
@@ -220,7 +123,7 @@ def flow_diagram(
     ]
     colours = palette(len(arms))
     with use_style(lang) as used:
-        lab = Labels(used, survey.codebook, labels)
+        lab = Labels(used, codebook, labels)
         ax = get_axes(ax, figsize=(7.2, 4.8))
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)

@@ -54,7 +54,7 @@ def likert_counts(
         missing answers are left out).  Rows follow the codebook's order of
         circles (nearest first), services and answer codes.
     """
-    from ..models.design import resolve_wave
+    from ..data.waves import resolve_wave
 
     cb = survey.codebook
     items = cb.willingness_items()

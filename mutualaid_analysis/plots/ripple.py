@@ -31,10 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ..data.codebook import Codebook
-    from ..data.survey import Survey
     from ..gradient import GradientResult
 
-__all__ = ["Measure", "gradient_frame", "plot_ripples", "ripple", "ripple_grid"]
+__all__ = ["Measure", "gradient_frame", "ripple", "ripple_grid"]
 
 Measure = Literal["mean", "share_willing"]
 MEASURES: tuple[str, ...] = get_args(Measure)
@@ -478,55 +477,3 @@ def _given_axes(ax: Any, nr: int, nc: int, row_levels: list[str],
             "fig=, or choose one panel with group=/wave= and plots.ripple()."
         )
     return np.asarray(flat, dtype=object).reshape(nr, nc)
-
-
-def plot_ripples(
-    survey: Survey,
-    by: str | None = "group",
-    fig: Figure | None = None,
-    lang: str = "zh",
-    *,
-    measure: Measure = "mean",
-    service: str | None = None,
-    threshold: float = 4,
-    **kwargs: Any,
-) -> np.ndarray:
-    """Compute the gradient per wave (and group) and draw the ripples: one call from a survey.
-
-    Parameters
-    ----------
-    survey : Survey
-    by : str or None, default "group"
-        Column to split by; ``"group"`` means the codebook's arm column (none
-        when the codebook has no arm); ``None`` for no split.
-    fig : Figure, optional
-    lang : {"zh", "en"}, default "zh"
-    measure : {"mean", "share_willing"}, default "mean"
-    service : str, optional
-        One service (default: pooled).
-    threshold : float, default 4
-        "Willing" threshold for ``measure="share_willing"``.
-    **kwargs
-        Passed to :func:`ripple_grid`.
-
-    Returns
-    -------
-    numpy.ndarray of Axes
-        Rows are waves (baseline first), columns groups.
-
-    Examples
-    --------
-    >>> axes = plots.plot_ripples(ma.load_sample())  # doctest: +SKIP
-    """
-    from ..gradient import gradient
-
-    spec = survey.codebook.survey
-    if by == "group":
-        by = spec.group if spec.group and spec.group in survey.data.columns else None
-    waves = survey.waves or [None]
-    results = [
-        gradient(survey, by=by, service=service, threshold=threshold, wave=w, contrasts=False)
-        for w in waves
-    ]
-    kwargs.setdefault("codebook", survey.codebook)
-    return ripple_grid(results, fig=fig, lang=lang, measure=measure, **kwargs)

@@ -862,6 +862,7 @@ def make_figures(
     import matplotlib.pyplot as plt
 
     from .. import plots
+    from ..evaluation.attrition import participant_flow
 
     cb = survey.codebook
     two_arm_panel = s["evaluation"] and s["arms"]
@@ -928,7 +929,8 @@ def make_figures(
             ("participation_means", "institutional", multi("wave_means", s["institutional"]))
         )
     if two_arm_panel and "attrition" in results and have("flow_diagram"):
-        specs.append(("flow_diagram", "attrition", one("flow_diagram", survey)))
+        flow = participant_flow(survey)
+        specs.append(("flow_diagram", "attrition", one("flow_diagram", flow, codebook=cb)))
     if "effects" in results and have("forest"):
         estimand = "between-arm effect" if s["arms"] else "within-arm change"
         specs.append(

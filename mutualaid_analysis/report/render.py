@@ -416,7 +416,7 @@ def _row(table: pd.DataFrame | None, **conds: Any) -> pd.Series | None:
 # --------------------------------------------------------------------------- the document
 class _Writer:
     def __init__(self, lang: str, result: PipelineResult) -> None:
-        from ..plots.style import Labels
+        from ..labels import Labels
 
         self.lang = lang
         self.t = TEXT[lang]

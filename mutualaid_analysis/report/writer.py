@@ -140,7 +140,7 @@ def write_report(
     ConfigError, CodebookError, SurveyValidationError
         Before anything is written.
     """
-    from .. import __version__
+    from .._version import __version__
 
     out = Path(os.path.abspath(out))  # "..", "." and trailing slashes name a real folder
     check_destination(out, config, force)
