@@ -1,7 +1,7 @@
 """The common shape of every analysis result.
 
 Each analysis returns a :class:`Result` (or a subclass): a tidy ``.table``
-following the output contract (DESIGN.md), a ``summary()`` for a human, a
+following the output contract (docs/design.md), a ``summary()`` for a human, a
 rich ``_repr_html_`` for Jupyter, and the extra tables and facts the analysis
 produces.  Results are immutable: methods return new objects or values and
 never change the result in place.
@@ -18,7 +18,7 @@ import pandas as pd
 
 __all__ = ["CONTRACT_COLUMNS", "Result", "contract_frame"]
 
-#: The tidy columns every estimate table uses wherever they apply (DESIGN.md).
+#: The tidy columns every estimate table uses wherever they apply (docs/design.md).
 CONTRACT_COLUMNS = [
     "term", "estimate", "std_error", "statistic", "df", "p_value", "conf_low", "conf_high",
     "n", "method",

@@ -1,4 +1,4 @@
-"""The tidy output helper keeps the table contract (DESIGN.md, "Output tables")."""
+"""The tidy output helper keeps the table contract (docs/design.md, "Output tables")."""
 
 from __future__ import annotations
 

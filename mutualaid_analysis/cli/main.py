@@ -1,6 +1,6 @@
 """Entry point of the ``mutualaid`` command.
 
-Exit codes (a contract, see DESIGN.md): 0 ok; 1 the data failed validation or
+Exit codes (a contract, see docs/design.md): 0 ok; 1 the data failed validation or
 an analysis could not be run on it; 2 usage error (bad arguments, a missing
 file, an invalid codebook or configuration).  A user's mistake never ends in
 a traceback: each subcommand raises the package's own exceptions and this

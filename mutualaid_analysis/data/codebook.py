@@ -1,4 +1,4 @@
-"""The codebook: one TOML file that describes a survey (a contract, see DESIGN.md).
+"""The codebook: one TOML file that describes a survey (a contract, see docs/design.md).
 
 A codebook names the respondent id, village (cluster), wave and arm columns,
 the social circles in order (nearest first), reusable response scales, and

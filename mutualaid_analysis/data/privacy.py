@@ -2,7 +2,7 @@
 
 Personal data (names, phone numbers, resident identity numbers, IP and e-mail
 addresses) must never reach an analysis table, a figure or a report
-(DESIGN.md, *Reliability rules*).  This module gives the data layer three
+(docs/design.md, *Reliability rules*).  This module gives the data layer three
 tools for that:
 
 * **detection** -- :func:`find_personal_data` looks at every column that the
@@ -1779,7 +1779,7 @@ def suppress_small_counts(
         A results table, one row per estimate.
     count_columns : sequence of str, optional
         Columns holding counts.  None means the column ``"n"`` (the output
-        table convention of DESIGN.md).
+        table convention of docs/design.md).
     threshold : int, default 5
         Counts ``0 < n < threshold`` are suppressed; ``n == threshold`` is
         published.

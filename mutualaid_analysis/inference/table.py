@@ -1,6 +1,6 @@
 """Tidy output: the package's table contract for every inference result.
 
-One row per estimate, columns (DESIGN.md, "Output tables")::
+One row per estimate, columns (docs/design.md, "Output tables")::
 
     term, estimate, std_error, statistic, df, p_value, conf_low, conf_high,
     n, n_clusters, method
