@@ -36,10 +36,15 @@ from .evaluation import (
 )
 from .exceptions import (
     AnalysisError,
+    BoundaryWarning,
+    CodebookDraftWarning,
     CodebookError,
+    ConfigError,
     ConvergenceError,
     ConvergenceWarning,
     DataFileError,
+    FontWarning,
+    HessianWarning,
     InsufficientDataError,
     MutualAidError,
     MutualAidWarning,
@@ -58,8 +63,6 @@ from .gradient import (
     test_ordering,
 )
 from .models import (
-    BoundaryWarning,
-    HessianWarning,
     OrdinalMixedResult,
     OrdinalResult,
     compare_models,
@@ -74,7 +77,9 @@ __all__ = [
     "AttritionResult",
     "BoundaryWarning",
     "Codebook",
+    "CodebookDraftWarning",
     "CodebookError",
+    "ConfigError",
     "ConvergenceError",
     "ConvergenceWarning",
     "DataFileError",
@@ -82,6 +87,7 @@ __all__ = [
     "EvaluationResult",
     "ExpansionResult",
     "FlowResult",
+    "FontWarning",
     "GradientResult",
     "HessianWarning",
     "InsufficientDataError",

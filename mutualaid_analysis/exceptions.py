@@ -8,19 +8,26 @@ that notebook users can catch exactly what they mean to catch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .data.problems import Problem
+    from .report.config import Config
 
 __all__ = [
     "AnalysisError",
+    "BoundaryWarning",
+    "CodebookDraftWarning",
     "CodebookError",
+    "ConfigError",
     "ConvergenceError",
     "ConvergenceWarning",
     "DataFileError",
+    "FontWarning",
+    "HessianWarning",
     "InsufficientDataError",
     "MutualAidError",
     "MutualAidWarning",
@@ -48,6 +55,24 @@ class MutualAidError(Exception):
 
 class UsageError(MutualAidError, ValueError):
     """An argument or option was given a value the function does not accept."""
+
+
+class ConfigError(UsageError):
+    """The configuration is invalid; ``.problems`` lists every mistake (one sentence each).
+
+    A :class:`~mutualaid_analysis.exceptions.UsageError`, so the command line
+    exits with code 2.
+    """
+
+    def __init__(self, problems: Sequence[str], source: str | None = None) -> None:
+        self.problems: list[str] = list(problems)
+        self.partial: Config | None = None
+        n = len(self.problems)
+        where = f" {source}" if source else ""
+        lines = [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
+        super().__init__(
+            f"The configuration{where} has {n} problem{'s' * (n != 1)}:\n" + "\n".join(lines)
+        )
 
 
 class _ProblemsError(MutualAidError, ValueError):
@@ -83,23 +108,44 @@ class SurveyValidationError(_ProblemsError):
     Raised by :func:`read_survey` with ``on_invalid="raise"`` (the default).
     The partially read survey is available as ``.survey`` so that the ledger
     and the problems can be inspected or saved.
+
+    The message says how to continue in the caller's terms: the argument
+    ``on_invalid=`` by default; :meth:`for_config` restates it for a
+    configuration file (``mutualaid run`` names its ``on_invalid`` key).
     """
 
     def __init__(self, problems: list[Problem], source: str | None = None,
-                 survey: Any = None, *, fatal: bool = False) -> None:
+                 survey: Any = None, *, fatal: bool = False,
+                 config: str | None = None) -> None:
         n = len(problems)
         where = f" {source}" if source else ""
         self.survey = survey
-        hint = (
-            "that no on_invalid setting can pass over"
-            if fatal
-            else "(pass on_invalid='exclude' or 'missing' to continue without the "
-            "offending rows or cells)"
-        )
+        self.source = source
+        self.fatal = fatal
+        if fatal:
+            hint = ("that no on_invalid setting can pass over" if not config else
+                    f"that no on_invalid setting (in {config}) can pass over")
+        elif config:
+            hint = (f'(set on_invalid = "exclude" or "missing" in {config} to continue '
+                    "without the offending rows or cells)")
+        else:
+            hint = ("(pass on_invalid='exclude' or 'missing' to continue without the "
+                    "offending rows or cells)")
         super().__init__(
             problems,
             f"The data{where} failed validation with {n} problem{'s' * (n != 1)} {hint}:",
         )
+
+    def for_config(self, config: str) -> SurveyValidationError:
+        """The same error, its message naming the configuration key, not ``on_invalid=``.
+
+        Parameters
+        ----------
+        config : str
+            Where the key is set, e.g. ``the [data] table of analysis.toml``.
+        """
+        return SurveyValidationError(self.problem_list, self.source, self.survey,
+                                     fatal=self.fatal, config=config)
 
 
 class PersonalDataError(MutualAidError, ValueError):
@@ -181,3 +227,29 @@ class TextEncodingWarning(MutualAidWarning):
 
     Pass the file's actual encoding (``encoding=``, ``--encoding``) to silence it.
     """
+
+
+class BoundaryWarning(MutualAidWarning):
+    """A random-effect SD is estimated at (or next to) zero: the fit is on the boundary."""
+
+
+class HessianWarning(MutualAidWarning):
+    """The Hessian at the optimum is not positive definite: standard errors are not reported."""
+
+
+class FontWarning(MutualAidWarning):
+    """No font with Chinese glyphs is installed; figures use English labels instead."""
+
+
+class CodebookDraftWarning(MutualAidWarning):
+    """The guesses :func:`~mutualaid_analysis.draft_codebook` made, to be checked by a person.
+
+    Attributes
+    ----------
+    notes : list of str
+        One sentence per guess (also in the warning's message, one per line).
+    """
+
+    def __init__(self, message: str, notes: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.notes: list[str] = list(notes)

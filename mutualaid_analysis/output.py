@@ -1,6 +1,6 @@
-"""Writing output files safely: CSV cells that cannot run as formulas, whole folders.
+"""Writing output files safely: CSV cells that cannot run as formulas, whole files and folders.
 
-Two things every writer of the package shares:
+What every writer of the package shares:
 
 * :func:`escape_formulas` / :func:`write_csv` -- a text cell that starts with
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a
@@ -17,11 +17,17 @@ Two things every writer of the package shares:
   (killed with SIGKILL, a power cut) -- and never a folder without the marker.
   Folders are created with the permissions the umask allows (not 0700), so
   colleagues on a shared server can read a report.
+* :func:`write_bytes_atomic` / :func:`write_text_atomic` -- one file written
+  through a uniquely named temporary file in its own folder and renamed into
+  place, with the permissions of a normal file (what the umask allows).
+* :func:`sha256_file` / :func:`sha256_bytes` -- the one SHA-256 hasher of the
+  package (data file fingerprints, codebook and report provenance).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import socket
@@ -31,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .exceptions import UsageError
+from .exceptions import DataFileError, UsageError
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -40,8 +46,11 @@ __all__ = [
     "clear_stale",
     "csv_text",
     "escape_formulas",
+    "sha256_bytes",
+    "sha256_file",
     "write_bytes_atomic",
     "write_csv",
+    "write_text_atomic",
 ]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
@@ -141,8 +150,15 @@ def write_csv(
     return path
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
+
+    The temporary file has a unique name (:func:`tempfile.mkstemp` beside
+    ``path``), so two writers never share it; the file written gets the
+    permissions of a normal new file (``0666`` less the umask), not the
+    ``0600`` of a temporary file.  On any failure ``path`` is left as it was.
+    """
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -152,6 +168,54 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(
+    path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8"
+) -> None:
+    """Write ``text`` to ``path`` whole or not at all (:func:`write_bytes_atomic`).
+
+    Line ends are written as they are in ``text`` (no translation to the
+    platform's), so the file is the same on every system.
+    """
+    write_bytes_atomic(path, text.encode(encoding))
+
+
+# --------------------------------------------------------------------------- hashing
+_CHUNK = 1 << 20
+
+
+def sha256_bytes(data: bytes) -> str:
+    """The hex SHA-256 of ``data`` (64 lowercase hex digits)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Return the hex SHA-256 of a file, reading it in chunks.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits.
+
+    Raises
+    ------
+    DataFileError
+        If the file does not exist or cannot be read.
+    """
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise DataFileError(f"Cannot read {os.fspath(path)}: {exc.strerror or exc}") from exc
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- folders

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from exports import write_gbk_export
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
@@ -416,11 +417,7 @@ def write_equivalence_export(tmp_path) -> tuple:
             for wave in ("基线", "追踪"):
                 lines.append(f"{rid},{village},{wave},{arm[village]},{sex},{pension},{age}")
             rid += 1
-    data = tmp_path / "基线.csv"
-    data.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    cb = tmp_path / "codebook.toml"
-    cb.write_text(EXPORT_CODEBOOK, encoding="utf-8")
-    return data, cb
+    return write_gbk_export(tmp_path, "基线.csv", lines, EXPORT_CODEBOOK)
 
 
 def test_baseline_equivalence_of_a_binary_coded_1_2(tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from exports import write_gbk_export
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,11 +119,7 @@ type = "text"
 
 
 def _files(tmp_path: Path, codebook: str = CODEBOOK, data: str = EXPORT) -> tuple[Path, Path]:
-    csv = tmp_path / "村调查导出.csv"
-    csv.write_bytes(data.replace("\n", "\r\n").encode("gbk"))
-    cb = tmp_path / "codebook.toml"
-    cb.write_text(codebook, encoding="utf-8")
-    return csv, cb
+    return write_gbk_export(tmp_path, "村调查导出.csv", data, codebook)
 
 
 @pytest.fixture

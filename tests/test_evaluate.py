@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from exports import write_gbk_export
 from numpy.testing import assert_allclose
 
 import mutualaid_analysis as ma
@@ -547,10 +548,7 @@ def write_panel_export(tmp_path, villages, *, lose_zeros=False):
                 health = "99" if (v, i, w) == (1, 0, 1) else str(1 + (v * i + w * (i + v)) % 5)
                 lines.append(f"{shown},{village},{wave},{arm},{health},"
                              f"{_ANSWERS[(v * i + w) % 4]},{_ANSWERS[(v + i * w) % 4]}")
-    path = tmp_path / "两轮.csv"
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    cb = tmp_path / "codebook.toml"
-    cb.write_text(PANEL_CODEBOOK, encoding="utf-8")
+    path, cb = write_gbk_export(tmp_path, "两轮.csv", lines, PANEL_CODEBOOK)
     return ma.read_survey(path, codebook=cb)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exports import write_gbk_export
 from scipy import stats
 
 import mutualaid_analysis as ma
@@ -186,11 +187,7 @@ def _empty_circle_files(tmp_path):
     for i in range(24):
         row = [answers[(i + k) % 4 if k else i % 5] for k in range(5)]
         lines.append(f"{i + 1},{'东村西村南村'[2 * (i % 3):2 * (i % 3) + 2]},{','.join(row)}")
-    path = tmp_path / "问卷.csv"
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    cb = tmp_path / "codebook.toml"
-    cb.write_text(EMPTY_CIRCLE_CODEBOOK, encoding="utf-8")
-    return path, cb
+    return write_gbk_export(tmp_path, "问卷.csv", lines, EMPTY_CIRCLE_CODEBOOK)
 
 
 def test_a_circle_without_any_item_is_refused_by_the_codebook(tmp_path):
@@ -227,10 +224,7 @@ def test_no_willingness_answers_is_refused_with_the_cause(tmp_path):
     lines = ["编号,村庄,亲属照料,亲属慰藉,朋友慰藉,村民照料,村民慰藉"]
     for i in range(6):  # every answer is 不知道 (98) or 拒答 (99)
         lines.append(f"{i + 1},东村,98,99,98,,99")
-    path = tmp_path / "全缺失.csv"
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    cb = tmp_path / "codebook.toml"
-    cb.write_text(EMPTY_CIRCLE_CODEBOOK, encoding="utf-8")
+    path, cb = write_gbk_export(tmp_path, "全缺失.csv", lines, EMPTY_CIRCLE_CODEBOOK)
     survey = ma.read_survey(path, codebook=cb)
     with pytest.raises(ma.InsufficientDataError,
                        match=r"^gradient\(wave=None\): no respondent of the data \(6 rows\) "

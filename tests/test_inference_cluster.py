@@ -235,6 +235,31 @@ def clustered_data(draw, max_clusters=7):
     return y, X, g, w, rng
 
 
+def cr2_condition(X, g, w=None):
+    """How much the CR2 computation can amplify rounding errors (a condition number).
+
+    The product of: cond(X'WX) (M = (X'WX)^-1 multiplies the meat on both
+    sides); the largest sigma_1 / sigma_r of a cluster's basis [X_g, W_g X_g]
+    (its orthonormal basis Q, from an SVD, is only as accurate as
+    eps * sigma_1 / sigma_r); and 1 / lambda_min of the nonzero eigenvalues of
+    I - W_g^1/2 H_gg W_g^1/2 (its inverse square root is the adjustment A_g).
+    """
+    eps = np.finfo(float).eps
+    wn = np.ones(len(X)) if w is None else w / w.mean()
+    XtWX = (X * wn[:, None]).T @ X
+    M = np.linalg.inv(XtWX)
+    spread, lam = 1.0, np.inf
+    for k in np.unique(g):
+        rows = g == k
+        Xg, sw = X[rows], np.sqrt(wn[rows])
+        basis = Xg if w is None else np.hstack([Xg, Xg * wn[rows][:, None]])
+        sv = np.linalg.svd(basis, compute_uv=False)
+        spread = max(spread, sv[0] / sv[sv > sv[0] * max(basis.shape) * eps].min())
+        ev = np.linalg.eigvalsh(np.eye(rows.sum()) - (Xg * sw[:, None]) @ M @ (Xg * sw[:, None]).T)
+        lam = min(lam, ev[ev > 1e-12].min())
+    return np.linalg.cond(XtWX) * spread / lam
+
+
 @settings(max_examples=25, deadline=None)
 @given(clustered_data(), st.booleans())
 def test_cr2_invariant_to_order_of_rows_and_clusters(data, weighted):
@@ -244,8 +269,18 @@ def test_cr2_invariant_to_order_of_rows_and_clusters(data, weighted):
     relabel = rng.permutation(g.max() + 1)
     a = cluster_ols(y, X, g, weights=w)
     b = cluster_ols(y[perm], X[perm], relabel[g][perm], weights=None if w is None else w[perm])
-    assert_allclose(b.vcov, a.vcov, rtol=1e-9, atol=1e-13)
-    assert_allclose(b.df, a.df, rtol=1e-9)
+    # Reordering rows changes every sum's order, so the two results differ by
+    # rounding, bounded *normwise*: |dV_ij| <~ n eps kappa sqrt(V_ii V_jj), with
+    # kappa = cr2_condition.  An elementwise rtol is not that bound: a covariance
+    # that nearly cancels (|V_ij| << sqrt(V_ii V_jj)) has a relative error far
+    # above it (rtol=1e-9 failed at 1.5e-9 on such an entry).  So compare on the
+    # correlation scale.  Over 12,000 random fits of this strategy the error
+    # never exceeded 9.6 n eps kappa (at most 7.4e-12); 100 n eps kappa leaves
+    # a margin of ten while staying near 1e-11 for these designs.
+    tol = 100 * len(y) * np.finfo(float).eps * cr2_condition(X, g, w)
+    scale = np.sqrt(np.outer(np.diag(a.vcov), np.diag(a.vcov)))
+    assert np.max(np.abs(b.vcov - a.vcov) / scale) <= tol
+    assert_allclose(b.df, a.df, rtol=max(tol, 1e-9))
 
 
 @settings(max_examples=25, deadline=None)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from exports import write_gbk_export
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -70,11 +71,7 @@ def write_export(tmp_path: Path) -> tuple[Path, Path]:
         lines.append(f"{rid},{village},比较愿意,98")
         lines.append(f"{rid + 1},{village},非常愿意,")
         rid += 2
-    data = tmp_path / "导出.csv"
-    data.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    cb = tmp_path / "codebook.toml"
-    cb.write_text(CODEBOOK, encoding="utf-8")
-    return data, cb
+    return write_gbk_export(tmp_path, "导出.csv", lines, CODEBOOK)
 
 
 def test_share_interval_by_hand_on_a_gbk_export(tmp_path):

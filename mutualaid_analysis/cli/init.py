@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..exceptions import UsageError
+    from ..output import write_text_atomic
     from ..report.config import init_template
 
     for path in [*args.data, args.codebook]:
@@ -48,8 +49,6 @@ def run(args: argparse.Namespace) -> int:
         raise FileExistsError(f"{out} exists; pass --force to overwrite it.")
     text = init_template(args.data, args.codebook, out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    tmp.replace(out)
+    write_text_atomic(out, text)  # a unique temporary name: two inits never share it
     print(f"mutualaid: wrote {out}; edit it, then run: mutualaid run {out}", file=sys.stderr)
     return 0

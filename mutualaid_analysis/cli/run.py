@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")  # the command never opens a window
 
+    from ..exceptions import SurveyValidationError
     from ..report.config import default_config, load_config
     from ..report.writer import write_report
 
@@ -65,7 +66,11 @@ def run(args: argparse.Namespace) -> int:
             "configuration",
             file=sys.stderr,
         )
-    out = write_report(config, args.out, force=args.force, quiet=args.quiet)
+    try:
+        out = write_report(config, args.out, force=args.force, quiet=args.quiet)
+    except SurveyValidationError as exc:  # say it in the configuration's terms, not Python's
+        where = f" of {args.config}" if args.config else " of the configuration"
+        raise exc.for_config(f"the [data] table{where}") from None
     if not args.quiet:
         print(f"mutualaid: report written to {out}/ (open {out}/report.html)", file=sys.stderr)
     return 0

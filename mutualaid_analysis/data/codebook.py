@@ -24,6 +24,7 @@ from typing import Any, Literal, get_args
 import pandas as pd
 
 from ..exceptions import CodebookError
+from ..output import write_text_atomic
 from .problems import Problem
 
 __all__ = [
@@ -515,7 +516,7 @@ class Codebook:
         """
         text = _dump_toml(self.to_dict())
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8", newline="\n")
+            write_text_atomic(path, text)
         return text
 
     def __repr__(self) -> str:

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import CodebookError, MutualAidWarning, UsageError
+from ..exceptions import CodebookDraftWarning, CodebookError, UsageError
 from .codebook import DEFAULT_MISSING_TEXT, SURVEY_KEYS, VARIABLE_TYPES, Codebook
 from .problems import Problem
 
@@ -132,20 +132,6 @@ _MISSING_LABEL = re.compile(
     r"don'?t know|refus|not applicable|\bn/?a\b|missing|skip",
     re.I,
 )
-
-
-class CodebookDraftWarning(MutualAidWarning):
-    """The guesses :func:`draft_codebook` made, to be checked by a person.
-
-    Attributes
-    ----------
-    notes : list of str
-        One sentence per guess (also in the warning's message, one per line).
-    """
-
-    def __init__(self, message: str, notes: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.notes: list[str] = list(notes)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import os
 import warnings
@@ -60,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataFileError, TextEncodingWarning, UsageError
+from ..output import sha256_bytes, sha256_file
 
 __all__ = [
     "CSV_DELIMITERS",
@@ -92,7 +92,6 @@ CSV_DELIMITERS = (",", "\t", ";", "|")
 
 _BOM_UTF8 = codecs.BOM_UTF8
 _BOMS_UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_CHUNK = 1 << 20
 _PREFIX = 1 << 20
 
 
@@ -236,34 +235,6 @@ class RawTable:
 # --------------------------------------------------------------------------- #
 # Public helpers
 # --------------------------------------------------------------------------- #
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Return the hex SHA-256 of a file, reading it in chunks.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file.
-
-    Returns
-    -------
-    str
-        64 lowercase hex digits.
-
-    Raises
-    ------
-    DataFileError
-        If the file does not exist or cannot be read.
-    """
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                digest.update(chunk)
-    except OSError as exc:
-        raise DataFileError(f"Cannot read {os.fspath(path)}: {exc.strerror or exc}") from exc
-    return digest.hexdigest()
 
 
 def format_of(path: str | os.PathLike[str]) -> Format:
@@ -876,8 +847,7 @@ def _deferred_lines(
     return compute
 
 
-def _sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+_sha256_hex = sha256_bytes
 
 
 def _count_byte(u: bytes, char: str) -> int:

@@ -27,7 +27,8 @@ from ..exceptions import (
     TextEncodingWarning,
     UsageError,
 )
-from .codebook import Codebook, read_codebook
+from ..output import sha256_file, write_csv
+from .codebook import Codebook, _match_value, read_codebook
 from .problems import PROBLEM_COLUMNS, Problem, problems_frame
 from .validate import ROW_RULES, CheckedTable, check_design, check_table, data_levels
 
@@ -249,8 +250,13 @@ class Survey:
         return f"<div><strong>mutualaid_analysis.Survey</strong><br><code>{body}</code></div>"
 
     def save_ledger(self, path: PathLike) -> None:
-        """Write the ledger as UTF-8 CSV (no index)."""
-        self.ledger.to_csv(path, index=False, encoding="utf-8")
+        """Write the ledger as UTF-8 CSV (no index), whole or not at all.
+
+        Written with :func:`mutualaid_analysis.output.write_csv`, like every CSV
+        of the package: a text cell (a respondent id, a reason quoting a
+        value) that starts like a spreadsheet formula gets a leading ``'``.
+        """
+        write_csv(self.ledger, path)
 
 
 # --------------------------------------------------------------------------- reading
@@ -268,6 +274,43 @@ def _check_on_invalid(on_invalid: str) -> None:
                          f"got {on_invalid!r}.")
 
 
+_UNKNOWN = object()
+
+
+def _wave_key(key: Any, cb: Codebook) -> Any:
+    """The wave a ``{wave: path}`` key names, as the analysis data holds it, or ``_UNKNOWN``.
+
+    A key is a wave as the codebook's ``waves`` lists it, or -- when the wave
+    column is labelled (codes 1/2 with values 1 = "前测", 2 = "后测") -- one of
+    its codes or labels: ``"前测"``, ``1`` and ``"1"`` all name the first wave.
+    """
+    waves = cb.survey.waves
+    written = cb.survey.waves_as_written or waves
+    var = cb.variables.get(cb.survey.wave or "")
+    if waves:
+        for w, as_written in zip(waves, written, strict=True):
+            if str(key).strip() in (str(w), str(as_written)):
+                return w
+    if var is not None and (var.values or var.levels):
+        found, value = _match_value(var, key)
+        if found and (not waves or str(value) in {str(w) for w in waves}):
+            return next((w for w in waves or () if str(w) == str(value)), value)
+        return _UNKNOWN
+    return key if not waves else _UNKNOWN
+
+
+def _wave_choices(cb: Codebook) -> str:
+    """The codebook's waves for a message: ``1 = 前测, 2 = 后测`` when labelled."""
+    waves = cb.survey.waves or ()
+    var = cb.variables.get(cb.survey.wave or "")
+    labels = (var.values or {}) if var is not None else {}
+    shown = []
+    for w in waves:
+        label = labels.get(w) if not isinstance(w, str) else None
+        shown.append(f"{w} = {label}" if label is not None else repr(w))
+    return ", ".join(shown) if shown else "none listed"
+
+
 def _file_specs(path: Any, cb: Codebook) -> list[tuple[Path, Any]]:
     """Normalise the ``path`` argument into (path, wave or None) pairs."""
     if isinstance(path, Mapping):
@@ -275,12 +318,13 @@ def _file_specs(path: Any, cb: Codebook) -> list[tuple[Path, Any]]:
         if not cb.survey.wave:
             raise UsageError("one file per wave needs [survey] wave = \"<column>\" in the "
                              "codebook (the column the waves are recorded in).")
-        if waves:
-            unknown = [w for w in path if str(w) not in {str(x) for x in waves}]
-            if unknown:
-                raise UsageError(f"waves {unknown} are not in the codebook's waves "
-                                 f"{list(waves)}.")
-        return [(Path(p), w) for w, p in path.items()]
+        resolved = {key: _wave_key(key, cb) for key in path}
+        unknown = [key for key, w in resolved.items() if w is _UNKNOWN]
+        if unknown:
+            raise UsageError(f"waves {unknown} are not in the codebook's waves "
+                             f"({_wave_choices(cb)}); key the files by a wave's code or "
+                             "label.")
+        return [(Path(p), resolved[key]) for key, p in path.items()]
     if isinstance(path, str | os.PathLike):
         return [(Path(path), None)]
     if isinstance(path, Sequence):
@@ -1125,14 +1169,12 @@ def _missing_counts(hits: list[tuple[str, Any, np.ndarray]], excluded: np.ndarra
 
 
 def _codebook_info(cb: Codebook) -> dict[str, Any]:
-    import hashlib
-
     from .privacy import mask_personal_text
 
     info: dict[str, Any] = {"file": mask_personal_text(Path(cb.source).name) if cb.source
                             else None}
     if cb.source and Path(cb.source).is_file():
-        info["sha256"] = hashlib.sha256(Path(cb.source).read_bytes()).hexdigest()
+        info["sha256"] = sha256_file(cb.source)
     info["variables"] = len(cb.variables)
     return info
 

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ..data.survey import Survey
-from ..exceptions import MutualAidError, MutualAidWarning, UsageError
+from ..exceptions import BoundaryWarning, HessianWarning, MutualAidError, UsageError
 from ..results import contract_frame
 from .clm import clm_fit, moderator_levels
 from .clmm_engine import NestedLaplace, OneFactorAGQ
@@ -61,14 +61,6 @@ RANDOM: tuple[str, ...] = get_args(RandomName)
 BOUNDARY_SD = 1e-2
 #: GH nodes of the population-averaged predictions.
 _PA_NODES = 32
-
-
-class BoundaryWarning(MutualAidWarning):
-    """A random-effect SD is estimated at (or next to) zero: the fit is on the boundary."""
-
-
-class HessianWarning(MutualAidWarning):
-    """The Hessian at the optimum is not positive definite: standard errors are not reported."""
 
 
 # --------------------------------------------------------------------------------- checks

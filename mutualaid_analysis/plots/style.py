@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import warnings
 from collections.abc import Iterator, Sequence
@@ -32,8 +33,9 @@ import matplotlib as mpl
 import matplotlib.font_manager as fm
 import numpy as np
 
-from ..exceptions import MutualAidWarning, UsageError
+from ..exceptions import FontWarning, UsageError
 from ..labels import LANGS, Labels, Lang
+from ..output import write_bytes_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -132,10 +134,6 @@ INSTALL_HINT = (
 )
 
 _CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
-
-
-class FontWarning(MutualAidWarning):
-    """No font with Chinese glyphs is installed; figures use English labels instead."""
 
 
 _state: dict[str, Any] = {"font": None, "searched": False, "warned": False}
@@ -431,6 +429,8 @@ def save_figure(
         for fmt in formats:
             path = stem.with_name(stem.name + "." + fmt)
             opts = {"dpi": dpi} if fmt == "png" else {}
-            fig.savefig(path, format=fmt, metadata=metadata[fmt], **{**opts, **kwargs})
+            buf = io.BytesIO()  # rendered first, then written whole (no half-written figure)
+            fig.savefig(buf, format=fmt, metadata=metadata[fmt], **{**opts, **kwargs})
+            write_bytes_atomic(path, buf.getvalue())
             out.append(path)
     return out

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from ..exceptions import UsageError
+from ..exceptions import ConfigError, UsageError
 
 __all__ = [
     "FIGURE_FORMATS",
@@ -68,24 +68,6 @@ DEFAULT_INSTITUTIONAL = ("volunteer_hours", "timebank_points")
 
 #: Smallest ``bootstrap_B`` accepted (fewer replications give p-values too coarse to read).
 MIN_BOOTSTRAP_B = 99
-
-
-class ConfigError(UsageError):
-    """The configuration is invalid; ``.problems`` lists every mistake (one sentence each).
-
-    A :class:`~mutualaid_analysis.exceptions.UsageError`, so the command line
-    exits with code 2.
-    """
-
-    def __init__(self, problems: Sequence[str], source: str | None = None) -> None:
-        self.problems: list[str] = list(problems)
-        self.partial: Config | None = None
-        n = len(self.problems)
-        where = f" {source}" if source else ""
-        lines = [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
-        super().__init__(
-            f"The configuration{where} has {n} problem{'s' * (n != 1)}:\n" + "\n".join(lines)
-        )
 
 
 # --------------------------------------------------------------------------- dataclasses
@@ -681,11 +663,13 @@ def check_against_codebook(config: Config, codebook: Any) -> list[str]:
     if not circles:
         problems.append("the codebook has no [circles]: the willingness gradient needs them.")
     if config.data.waves:
-        known = [str(w) for w in (codebook.survey.waves or ())]
-        for w in config.data.waves:
-            if str(w) not in known:
+        from ..data.survey import _UNKNOWN, _wave_choices, _wave_key
+
+        for w in config.data.waves:  # a wave's code or, when labelled, its label
+            if _wave_key(w, codebook) is _UNKNOWN:
                 problems.append(
-                    f"data.waves: {w!r} is not a wave of the codebook ([survey] waves = {known})."
+                    f"data.waves: {w!r} is not a wave of the codebook ([survey] waves: "
+                    f"{_wave_choices(codebook)})."
                 )
     return problems
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
 import json
 import os
 import platform
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import UsageError
-from ..output import MARKER, AtomicFolder, write_csv
+from ..output import MARKER, AtomicFolder, sha256_file, write_csv
 from .config import Config
 from .pipeline import PipelineResult, Progress, read_study, run_pipeline
 
@@ -53,14 +52,6 @@ DEPENDENCIES = (
 #: The only key of provenance.json that differs between two runs of one configuration.
 PROVENANCE_TIME_KEY = "time"
 _GENERATOR = "mutualaid_analysis"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _version(dist: str) -> str | None:
