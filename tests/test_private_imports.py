@@ -19,13 +19,6 @@ NAME = PACKAGE.name
 
 #: (importing file, relative to the package; module as written; name) -> reason.
 ALLOWED: dict[tuple[str, str, str], str] = {
-    ("data/validate.py", ".codebook", "_fmt_code"): (
-        "data/validate.py is being reworked with the readers; the code formatter "
-        "becomes public there"
-    ),
-    ("plots/gradient.py", ".ripple", "_circles"): "plots/ is being re-layered (ripple moves to the gradient)",
-    ("plots/gradient.py", ".ripple", "_measure_label"): "plots/ is being re-layered (ripple moves to the gradient)",
-    ("plots/gradient.py", ".ripple", "_select"): "plots/ is being re-layered (ripple moves to the gradient)",
 }
 
 

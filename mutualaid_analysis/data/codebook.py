@@ -548,7 +548,7 @@ class Codebook:
                     "label_en": v.label_en,
                     "role": role,
                     "n_values": len(v.values) if v.values else 0,
-                    "missing": ", ".join(_fmt_code(c) for c in self.missing_codes(v.name)),
+                    "missing": ", ".join(format_code(c) for c in self.missing_codes(v.name)),
                 }
             )
         return pd.DataFrame(rows)
@@ -719,7 +719,7 @@ def _labels(raw: Any, where: str, col: _Collector) -> dict[Code, str] | None:
             continue
         if lab in seen:
             col.add("duplicate_label", where, f"label {lab!r} is used for codes "
-                    f"{_fmt_code(seen[lab])} and {_fmt_code(code)}, so answer text could not "
+                    f"{format_code(seen[lab])} and {format_code(code)}, so answer text could not "
                     "be read back as one code.", value=lab)
         seen[lab] = code
         out[code] = lab
@@ -809,7 +809,7 @@ def _levels_list(raw: Any, where: str, col: _Collector) -> tuple[Scalar, ...] | 
     return levels
 
 
-def _match_value(var: Variable, value: Scalar) -> tuple[bool, Scalar]:
+def match_value(var: Variable, value: Scalar) -> tuple[bool, Scalar]:
     """Resolve a ``treated`` or ``waves`` value against its role column.
 
     Returns ``(found, value as the analysis data holds it)``: a code or a
@@ -852,7 +852,7 @@ def _resolve_design_values(spec: SurveySpec, variables: Mapping[str, Variable],
                     "category.", value=var.name)
     group = variables.get(spec.group or "")
     if spec.treated is not None and group is not None:
-        found, resolved = _match_value(group, spec.treated)
+        found, resolved = match_value(group, spec.treated)
         if not found:
             col.add("unknown_treated", "survey.treated",
                     f"treated = {spec.treated!r} is not one of the values of the group column "
@@ -863,7 +863,7 @@ def _resolve_design_values(spec: SurveySpec, variables: Mapping[str, Variable],
     if spec.waves and wave is not None:
         resolved_waves = []
         for w in spec.waves:
-            found, resolved = _match_value(wave, w)
+            found, resolved = match_value(wave, w)
             if not found:
                 col.add("unknown_wave", "survey.waves",
                         f"wave {w!r} is not one of the values of the wave column "
@@ -877,7 +877,7 @@ def _resolve_design_values(spec: SurveySpec, variables: Mapping[str, Variable],
 def _value_choices(var: Variable, value: Any) -> str:
     if var.values:
         choices = [lab for lab in var.values.values()]
-        listed = ", ".join(f"{_fmt_code(raw)} = {lab}"
+        listed = ", ".join(f"{format_code(raw)} = {lab}"
                            for raw, lab in (var.file_values("zh") or {}).items())
     else:
         choices = [str(lv) for lv in var.levels or ()]
@@ -1118,7 +1118,7 @@ def _check_en_codes(en: Mapping[Code, str], zh: Mapping[Code, str] | None, where
                     col: _Collector) -> None:
     extra = [c for c in en if zh is None or c not in zh]
     if extra:
-        col.add("unknown_code", where, f"English labels for codes {[_fmt_code(c) for c in extra]} "
+        col.add("unknown_code", where, f"English labels for codes {[format_code(c) for c in extra]} "
                 "that have no label in values.", value=extra)
 
 
@@ -1318,12 +1318,13 @@ def _build_variable(
 # --------------------------------------------------------------------------- TOML writer
 
 
-def _fmt_code(code: Code) -> str:
+def format_code(code: Code) -> str:
+    """A code as the codebook writes it: ``2`` for 2.0, ``2.5`` for 2.5."""
     return str(int(code)) if float(code).is_integer() else repr(float(code))
 
 
 def _key(code: Code | str) -> str:
-    return code if isinstance(code, str) else _fmt_code(code)
+    return code if isinstance(code, str) else format_code(code)
 
 
 def _toml_key(key: str) -> str:

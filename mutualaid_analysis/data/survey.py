@@ -28,7 +28,7 @@ from ..exceptions import (
     UsageError,
 )
 from ..output import sha256_file, write_csv
-from .codebook import Codebook, _match_value, read_codebook
+from .codebook import Codebook, match_value, read_codebook
 from .problems import PROBLEM_COLUMNS, Problem, problems_frame
 from .validate import ROW_RULES, CheckedTable, check_design, check_table, data_levels
 
@@ -274,11 +274,12 @@ def _check_on_invalid(on_invalid: str) -> None:
                          f"got {on_invalid!r}.")
 
 
-_UNKNOWN = object()
+#: What :func:`wave_key` returns for a key that names no wave of the codebook.
+UNKNOWN_WAVE = object()
 
 
-def _wave_key(key: Any, cb: Codebook) -> Any:
-    """The wave a ``{wave: path}`` key names, as the analysis data holds it, or ``_UNKNOWN``.
+def wave_key(key: Any, cb: Codebook) -> Any:
+    """The wave a ``{wave: path}`` key names, as the analysis data holds it, or ``UNKNOWN_WAVE``.
 
     A key is a wave as the codebook's ``waves`` lists it, or -- when the wave
     column is labelled (codes 1/2 with values 1 = "前测", 2 = "后测") -- one of
@@ -292,14 +293,14 @@ def _wave_key(key: Any, cb: Codebook) -> Any:
             if str(key).strip() in (str(w), str(as_written)):
                 return w
     if var is not None and (var.values or var.levels):
-        found, value = _match_value(var, key)
+        found, value = match_value(var, key)
         if found and (not waves or str(value) in {str(w) for w in waves}):
             return next((w for w in waves or () if str(w) == str(value)), value)
-        return _UNKNOWN
-    return key if not waves else _UNKNOWN
+        return UNKNOWN_WAVE
+    return key if not waves else UNKNOWN_WAVE
 
 
-def _wave_choices(cb: Codebook) -> str:
+def wave_choices(cb: Codebook) -> str:
     """The codebook's waves for a message: ``1 = 前测, 2 = 后测`` when labelled."""
     waves = cb.survey.waves or ()
     var = cb.variables.get(cb.survey.wave or "")
@@ -318,11 +319,11 @@ def _file_specs(path: Any, cb: Codebook) -> list[tuple[Path, Any]]:
         if not cb.survey.wave:
             raise UsageError("one file per wave needs [survey] wave = \"<column>\" in the "
                              "codebook (the column the waves are recorded in).")
-        resolved = {key: _wave_key(key, cb) for key in path}
-        unknown = [key for key, w in resolved.items() if w is _UNKNOWN]
+        resolved = {key: wave_key(key, cb) for key in path}
+        unknown = [key for key, w in resolved.items() if w is UNKNOWN_WAVE]
         if unknown:
             raise UsageError(f"waves {unknown} are not in the codebook's waves "
-                             f"({_wave_choices(cb)}); key the files by a wave's code or "
+                             f"({wave_choices(cb)}); key the files by a wave's code or "
                              "label.")
         return [(Path(p), resolved[key]) for key, p in path.items()]
     if isinstance(path, str | os.PathLike):

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Code, Codebook, Variable, _fmt_code, natural_sort_key
+from .codebook import Code, Codebook, Variable, format_code, natural_sort_key
 from .problems import Problem
 
 __all__ = ["CheckedTable", "check_design", "check_table", "data_levels"]
@@ -298,7 +298,7 @@ def _label_list(var: Variable) -> str:
     labels = var.file_values("zh")
     if not labels:
         return ""
-    shown = [f"{_fmt_code(c)}={lab}" for c, lab in list(labels.items())[:_MAX_LISTED]]
+    shown = [f"{format_code(c)}={lab}" for c, lab in list(labels.items())[:_MAX_LISTED]]
     more = " ..." if len(labels) > _MAX_LISTED else ""
     return f" Valid answers: {', '.join(shown)}{more}."
 
@@ -327,20 +327,20 @@ def _level_key(value: Any, canonical_numbers: bool) -> str | None:
     if isinstance(value, float | np.floating):
         if np.isnan(value):
             return None
-        return _fmt_code(float(value)) if np.isfinite(value) else str(value)
+        return format_code(float(value)) if np.isfinite(value) else str(value)
     text = _normalise_text(value)
     if text == "":
         return None
     if canonical_numbers:
         num = parse_number(text)
         if num is not None and abs(num) <= INT_LIMIT:
-            return _fmt_code(num)
+            return format_code(num)
     return text
 
 
 def _missing_keys(cb: Codebook, var: Variable) -> tuple[set[str], dict[str, Code]]:
     """Text markers, and missing codes by their text, of a variable."""
-    codes = {_fmt_code(c): c for c in cb.missing_codes(var.name)}
+    codes = {format_code(c): c for c in cb.missing_codes(var.name)}
     for c in list(codes.values()):
         lab = cb.missing_label(c)
         if lab:
@@ -517,7 +517,7 @@ def _shown_value(var: Variable | None, value: Any) -> str:
         code = next((c for c in var.values if str(c) == str(value)), None)
         if code is not None:
             raw = next((r for r, a in (var.recode or {}).items() if a == code), code)
-            return f"{var.values[code]!r} (code {_fmt_code(raw)})"
+            return f"{var.values[code]!r} (code {format_code(raw)})"
     return repr(value)
 
 
@@ -740,11 +740,11 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
     if codes is not None and var.is_coded:
         bad = finite & ~np.isin(values, np.asarray(codes, dtype=float))
         pos = np.flatnonzero(bad)
-        missing_txt = ", ".join(_fmt_code(c) for c in cb.missing_codes(var.name))
+        missing_txt = ", ".join(format_code(c) for c in cb.missing_codes(var.name))
         chk.cell_problem(
             "invalid_code", var.name, pos, raw_at(pos),
             lambda v: f"{v!r} is not a valid code of {var.name!r}."
-            + (_label_list(var) or f" Valid codes: {', '.join(_fmt_code(c) for c in codes)}.")
+            + (_label_list(var) or f" Valid codes: {', '.join(format_code(c) for c in codes)}.")
             + (f" Missing codes: {missing_txt}." if missing_txt else ""),
             row_level=row_level)
         values[pos] = np.nan

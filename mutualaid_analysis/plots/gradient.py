@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UsageError
-from .ripple import Measure, _circles, _measure_label, _select, gradient_frame
+from .ripple import Measure, circle_order, gradient_frame, measure_label, select_level
 from .style import (
     LINESTYLES,
     MARKERS,
@@ -83,8 +83,8 @@ def gradient_lines(
     --------
     >>> ax = plots.gradient_lines(ma.gradient(s, by="arm"), codebook=s.codebook)  # doctest: +SKIP
     """
-    frame = _select(gradient_frame(result, measure), "service", service, "service")
-    circles = _circles(frame, codebook)
+    frame = select_level(gradient_frame(result, measure), "service", service, "service")
+    circles = circle_order(frame, codebook)
     groups = list(dict.fromkeys(frame["group"]))
     waves = list(dict.fromkeys(frame["wave"]))
     series = [
@@ -124,7 +124,7 @@ def gradient_lines(
         ax.set_xticks(x0, labels=[lab.circle(c) for c in circles])
         ax.set_xlim(-0.4, len(circles) - 0.6)
         ax.set_xlabel(lab.term("circle"))
-        ax.set_ylabel(_measure_label(measure, lab))
+        ax.set_ylabel(measure_label(measure, lab))
         if measure == "share_willing":
             ax.set_ylim(0, 1)
             ax.yaxis.set_major_formatter(lambda v, _p: f"{100 * v:.0f}%")
@@ -202,9 +202,9 @@ def profile_shares(
         if col in frame:
             frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
     if "service" in frame:
-        frame = _select(frame, "service", service, "service")
+        frame = select_level(frame, "service", service, "service")
     if "wave" in frame:
-        frame = _select(frame, "wave", wave, "wave")
+        frame = select_level(frame, "wave", wave, "wave")
     groups = list(dict.fromkeys(frame["group"]))
     if len(groups) > 1 and "all" in groups:
         groups.remove("all")

@@ -89,7 +89,8 @@ def gradient_frame(result: Any, measure: str = "mean") -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _select(frame: pd.DataFrame, column: str, value: Any, what: str) -> pd.DataFrame:
+def select_level(frame: pd.DataFrame, column: str, value: Any, what: str) -> pd.DataFrame:
+    """The rows of ``frame`` at one level of ``column`` (the only one when ``value`` is None)."""
     levels = list(dict.fromkeys(frame[column]))
     if value is None:
         if len(levels) > 1:
@@ -133,7 +134,8 @@ def _fmt(measure: str, est: float, low: float, high: float) -> tuple[str, str]:
     return f"{est:.2f}", f"[{low:.2f}, {high:.2f}]"
 
 
-def _measure_label(measure: str, lab: Labels, threshold: Any = None) -> str:
+def measure_label(measure: str, lab: Labels, threshold: Any = None) -> str:
+    """The axis label of a gradient measure (mean, or share willing with its threshold)."""
     if measure == "share_willing":
         thr = f" (≥ {threshold})" if threshold is not None else ""
         return lab.term("share_willing") + thr
@@ -228,7 +230,8 @@ def _panel_title(row_keys: dict[str, str], lab: Labels, show_service: bool) -> s
     return " · ".join(parts)
 
 
-def _circles(frame: pd.DataFrame, codebook: Codebook | None) -> list[str]:
+def circle_order(frame: pd.DataFrame, codebook: Codebook | None) -> list[str]:
+    """The circles of ``frame`` in the codebook's order, then any others as they come."""
     present = list(dict.fromkeys(frame["circle"].astype(str)))
     if codebook is not None and codebook.circles:
         ordered = [c for c in codebook.circles if c in present]
@@ -323,9 +326,9 @@ def ripple(
     >>> ax = plots.ripple(ma.gradient(s), codebook=s.codebook)  # doctest: +SKIP
     """
     frame = gradient_frame(result, measure)
-    frame = _select(frame, "service", service, "service")
-    frame = _select(frame, "group", group, "group")
-    frame = _select(frame, "wave", wave, "wave")
+    frame = select_level(frame, "service", service, "service")
+    frame = select_level(frame, "group", group, "group")
+    frame = select_level(frame, "wave", wave, "wave")
     with use_style(lang) as used:
         lab = Labels(used, codebook, labels)
         ax = get_axes(ax, figsize=(3.6, 3.6))
@@ -334,7 +337,7 @@ def ripple(
         _draw_rings(
             ax,
             frame,
-            _circles(frame, codebook),
+            circle_order(frame, codebook),
             measure,
             norm,
             cm,
@@ -367,7 +370,7 @@ def _add_colorbar(
 ) -> Any:
     sm = ScalarMappable(norm=norm, cmap=cmap)
     cbar = fig.colorbar(sm, shrink=0.7, pad=0.02, **kwargs)
-    cbar.set_label(_measure_label(measure, lab))
+    cbar.set_label(measure_label(measure, lab))
     if measure == "share_willing":
         cbar.ax.yaxis.set_major_formatter(lambda v, _p: f"{100 * v:.0f}%")
     return cbar
@@ -432,7 +435,7 @@ def ripple_grid(
     """
     if rows not in ("wave", "group"):
         raise UsageError(f"rows must be 'wave' or 'group'; got {rows!r}.")
-    frame = _select(gradient_frame(result, measure), "service", service, "service")
+    frame = select_level(gradient_frame(result, measure), "service", service, "service")
     cols = "group" if rows == "wave" else "wave"
     row_levels = list(dict.fromkeys(frame[rows]))
     col_levels = list(dict.fromkeys(frame[cols]))
@@ -450,7 +453,7 @@ def ripple_grid(
             axes = np.asarray(fig.subplots(nr, nc, squeeze=False))
         norm = _norm(frame, measure, codebook, vmin, vmax)
         cm = _cmap(cmap)
-        circles = _circles(frame, codebook)
+        circles = circle_order(frame, codebook)
         for i, rv in enumerate(row_levels):
             for j, cv in enumerate(col_levels):
                 ax = axes[i, j]

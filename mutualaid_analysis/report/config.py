@@ -663,13 +663,13 @@ def check_against_codebook(config: Config, codebook: Any) -> list[str]:
     if not circles:
         problems.append("the codebook has no [circles]: the willingness gradient needs them.")
     if config.data.waves:
-        from ..data.survey import _UNKNOWN, _wave_choices, _wave_key
+        from ..data.survey import UNKNOWN_WAVE, wave_choices, wave_key
 
         for w in config.data.waves:  # a wave's code or, when labelled, its label
-            if _wave_key(w, codebook) is _UNKNOWN:
+            if wave_key(w, codebook) is UNKNOWN_WAVE:
                 problems.append(
                     f"data.waves: {w!r} is not a wave of the codebook ([survey] waves: "
-                    f"{_wave_choices(codebook)})."
+                    f"{wave_choices(codebook)})."
                 )
     return problems
 
