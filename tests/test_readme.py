@@ -18,5 +18,10 @@ def test_readme_notebook_example_runs(monkeypatch):
     section = text[text.index("## In a notebook"):]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     monkeypatch.chdir(ROOT)
-    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    import matplotlib.pyplot as plt
+
+    try:
+        exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    finally:
+        plt.close("all")  # the example draws; a notebook user closes nothing, a test does
     assert os.getcwd() == str(ROOT)
