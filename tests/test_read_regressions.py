@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from exports import write_gbk_export
 
 import mutualaid_analysis as ma
 
@@ -57,11 +58,7 @@ def _write(tmp_path, rows, *, extra=None, codebook=CODEBOOK, wave=True):
     lines = [",".join(header)]
     for i, row in enumerate(rows):
         lines.append(",".join([*row, *([extra[1][i]] if extra else [])]))
-    data = tmp_path / "问卷.csv"
-    data.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    cb = tmp_path / "codebook.toml"
-    cb.write_text(codebook, encoding="utf-8")
-    return data, cb
+    return write_gbk_export(tmp_path, "问卷.csv", lines, codebook)
 
 
 def _everything(survey: ma.Survey) -> str:
