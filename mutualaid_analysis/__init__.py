@@ -15,7 +15,7 @@ from __future__ import annotations
 from ._version import __version__
 from .data.codebook import Codebook, Variable, read_codebook
 from .data.draft import draft_codebook
-from .data.privacy import pseudonymise, suppress_small_counts
+from .data.privacy import check_publishable, pseudonymise, suppress_small_counts
 from .data.survey import Survey, from_frame, read_survey
 from .evaluation import (
     AttritionResult,
@@ -108,6 +108,7 @@ __all__ = [
     "__version__",
     "attrition",
     "baseline_equivalence",
+    "check_publishable",
     "circle_expansion",
     "classify_profiles",
     "compare_models",

@@ -335,6 +335,7 @@ def test_check_publishable_refuses_a_names_column_as_by(tmp_path):
         check_publishable(s, "调查员")
     assert not [n for n in INTERVIEWERS if n in str(info.value)]
     check_publishable(s, "arm")  # the arm is not personal
+    assert ma.check_publishable is check_publishable  # exported from the package root
     check_publishable(s, "village")
     # A bare table: by content, and the message masks the example.
     frame = pd.read_csv(data, dtype=str, encoding="gbk")
