@@ -206,6 +206,8 @@ def test_a_circle_without_items_of_a_service_is_left_out_with_a_note_or_refused(
     survey = ma.read_survey(*_empty_circle_files(tmp_path))
     res = ma.gradient(survey)
     assert set(res.means()["circle"]) == {"relatives", "friends", "villagers"}
+    # 24 respondents in 东村, 西村, 南村, each with at least one answer
+    assert (res.nobs, res.n_clusters) == (24, 3)
     assert not any("left out" in n for n in res.notes)
     daily = ma.gradient(survey, service="daily_care")
     assert set(daily.means()["circle"]) == {"relatives", "villagers"}

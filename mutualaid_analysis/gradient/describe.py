@@ -297,6 +297,9 @@ def gradient(
         notes.append(f"{int(failed.sum())} estimate(s) have no interval: fewer than two "
                      "villages contribute to them.")
     title = "Willingness by circle (差序格局 gradient)"
+    answered = pd.concat(respondents, ignore_index=True)
+    answered = answered[answered[[c for c in cb.circles if c in answered.columns]]
+                        .notna().any(axis=1)]
     info = {
         "wave": wave_value,
         "service": service,
@@ -304,6 +307,9 @@ def gradient(
         "vcov": vcov,
         "by": by,
         "n_missing": n_missing,
+        # respondents who answered at least one willingness item, and their villages
+        "nobs": int(answered[s.id].nunique()),
+        "n_clusters": int(answered[s.cluster].nunique()) if s.cluster else None,
     }
     if wave_value is not None:
         notes.insert(0, f"Wave: {wave_value}.")
