@@ -69,3 +69,28 @@ def test_design_errors(sample):
     with pytest.raises(ma.UsageError, match="no wave 'mid'"):
         resolve_wave(sample, "mid")
     assert resolve_wave(sample) == "pre" and resolve_wave(sample, None) is None
+
+
+def test_one_wave_rule_for_every_analysis(sample, tmp_path):
+    # One home (data/waves.py): the gradient tests refuse None, the rest may pool.
+    from mutualaid_analysis.data.waves import resolve_wave as home
+
+    assert resolve_wave is home
+    with pytest.raises(ma.UsageError, match="needs one wave"):
+        home(sample, None, pool=False)
+    with pytest.raises(ma.UsageError, match="needs one wave"):
+        ma.test_ordering(sample, wave=None)
+    assert home(sample, "post", pool=False) == "post"
+    # A wave is named as text or as the codebook's value; the codebook's value comes back.
+    text = ('[survey]\nid = "编号"\ncluster = "村"\nwave = "轮次"\nwaves = [1, 2]\n'
+            '[[variable]]\nname = "编号"\ntype = "id"\n'
+            '[[variable]]\nname = "村"\ntype = "category"\n'
+            '[[variable]]\nname = "轮次"\ntype = "integer"\n'
+            '[[variable]]\nname = "年龄"\ntype = "integer"\n')
+    (tmp_path / "cb.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "d.csv").write_bytes(
+        "编号,村,轮次,年龄\r\n0101,东村,1,70\r\n0101,东村,2,71\r\n0201,西村,1,65\r\n".encode("gbk"))
+    s = ma.read_survey(tmp_path / "d.csv", codebook=tmp_path / "cb.toml")
+    assert home(s, "2") == 2 and home(s, 2) == 2 and home(s) == 1
+    with pytest.raises(ma.UsageError, match=r"no wave '3' in the analysed data; the waves are \['1', '2'\]"):
+        home(s, "3")

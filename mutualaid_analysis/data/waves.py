@@ -17,23 +17,50 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["resolve_wave"]
 
 
-def resolve_wave(survey: Survey, wave: Any = "baseline") -> Any:
+def resolve_wave(survey: Survey, wave: Any = "baseline", *, pool: bool = True) -> Any:
     """The wave to analyse: ``"baseline"`` (default) is the codebook's first wave.
 
-    ``None`` means all rows (only allowed when the survey has no waves, or to
-    pool waves on purpose).  Returns the wave value, or ``None``.
+    Parameters
+    ----------
+    survey : Survey
+    wave : str, wave value or None, default "baseline"
+        ``"baseline"``, a wave as the codebook lists it (compared as text, so
+        ``2`` and ``"2"`` name the same wave), or ``None`` for all rows.
+    pool : bool, default True
+        Whether ``None`` may pool the waves of a survey that has them.  An
+        analysis that compares circles within each respondent needs one wave
+        and passes ``pool=False``, so that ``None`` is refused.
+
+    Returns
+    -------
+    The wave value as the codebook (or, without a ``waves`` list, the data)
+    holds it, or ``None`` (no waves, or pooled).
+
+    Raises
+    ------
+    UsageError
+        A wave that the survey does not have; a wave given for a survey
+        without waves; ``None`` with ``pool=False`` for a survey with waves.
     """
-    waves = survey.codebook.survey.waves
+    waves = list(survey.codebook.survey.waves or survey.waves)
     wcol = survey.codebook.survey.wave
-    if not wcol or wcol not in survey.data.columns:
+    if not wcol or wcol not in survey.data.columns or not waves:
         if wave not in (None, "baseline"):
-            raise UsageError(f"this survey has no waves; got wave={wave!r}.")
+            raise UsageError(
+                f"wave={wave!r} was given, but this survey has no waves "
+                "(no [survey] wave column in the codebook)."
+            )
         return None
     if wave is None:
-        return None
+        if pool:
+            return None
+        raise UsageError(
+            "this analysis compares circles within each respondent and needs one wave; "
+            f"pass wave='baseline' (the default) or one of {[str(w) for w in waves]}."
+        )
     if wave == "baseline":
-        return waves[0] if waves else survey.waves[0]
-    known = [str(w) for w in (waves or survey.waves)]
+        return waves[0]
+    known = [str(w) for w in waves]
     if str(wave) not in known:
-        raise UsageError(f"no wave {wave!r}; the waves are {known}.")
-    return wave
+        raise UsageError(f"no wave {wave!r} in the analysed data; the waves are {known}.")
+    return waves[known.index(str(wave))]

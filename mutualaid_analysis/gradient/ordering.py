@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from ..data.survey import Survey
+from ..data.waves import resolve_wave
 from ..exceptions import UsageError
 from ..inference.cluster import cluster_mean_se
 from ..inference.multiplicity import holm
@@ -146,35 +147,6 @@ def _resolve_services(survey: Survey, service: str | None) -> list[str | None]:
     return [service]
 
 
-def _resolve_wave(survey: Survey, wave: Any) -> Any:
-    """``"baseline"`` (the default everywhere in the package) or a wave name.
-
-    These analyses compare circles within a respondent, so they take one
-    wave: ``None`` (which pools waves in :func:`gradient`) is refused when the
-    survey has waves.
-    """
-    waves = survey.waves
-    wcol = survey.codebook.survey.wave
-    if not wcol or wcol not in survey.data or not waves:
-        if wave not in (None, "baseline"):
-            raise UsageError(
-                f"wave={wave!r} was given, but this survey has no waves "
-                "(no [survey] wave column in the codebook)."
-            )
-        return None
-    if wave is None:
-        raise UsageError(
-            "this analysis compares circles within each respondent and needs one wave; "
-            f"pass wave='baseline' (the default) or one of {[str(w) for w in waves]}."
-        )
-    if wave == "baseline":
-        return waves[0]
-    known = [str(w) for w in waves]
-    if str(wave) not in known:
-        raise UsageError(f"no wave {wave!r} in the analysed data; the waves are {known}.")
-    return waves[known.index(str(wave))]
-
-
 def _levels(values: pd.Series) -> list[Any]:
     if isinstance(values.dtype, pd.CategoricalDtype):
         present = set(values.dropna())
@@ -248,7 +220,7 @@ def prepare(
                 f"{[c for c in circles if c not in missing]}.  Pool the services "
                 "(service=None), choose another service, or mark the item in the codebook."
             )
-    wave = _resolve_wave(survey, wave)
+    wave = resolve_wave(survey, wave, pool=False)
     if by is not None and by not in survey.data.columns:
         raise UsageError(
             f"by={by!r} is not a column of the survey; the columns are {list(survey.data.columns)}."
