@@ -550,8 +550,19 @@ def check_design(data: pd.DataFrame, codebook: Codebook, *, file: str | None = N
         near = difflib.get_close_matches(str(written), list(names), n=1, cutoff=0.0)
         return f" The nearest is {_shown_value(var, names[near[0]])}." if near else ""
 
+    def absent(rule: str, key: str, said: str, role: str, column: str, written: Any,
+               found: list[Any], fix: str, error: bool) -> Problem:
+        """A codebook value (``written``, as ``said``) that no row of ``column`` holds."""
+        var = cb.variables.get(column)
+        held = ", ".join(_shown_value(var, v) for v in found[:_MAX_LISTED]) or "(no values)"
+        return Problem(
+            rule,
+            f"{said}, but no row of the {role} column {column!r} holds it; the column holds "
+            f"{held}.{nearest(written, var, found)} {fix}",
+            file=file, column=column, key=key, value=written,
+            severity="error" if error else "warning")
+
     if s.group and s.treated is not None and s.group in data.columns:
-        var = cb.variables.get(s.group)
         found = occurring(s.group)
         written = s.treated_as_written if s.treated_as_written is not None else s.treated
         if str(s.treated) not in {str(v) for v in found}:
@@ -559,17 +570,12 @@ def check_design(data: pd.DataFrame, codebook: Codebook, *, file: str | None = N
             # arms differently.  One arm alone is a subset (one village, the comparison
             # villages), which the within-arm analyses still serve: a warning.
             error = len(found) != 1
-            held = ", ".join(_shown_value(var, v) for v in found[:_MAX_LISTED]) or "(no values)"
-            out.append(Problem(
-                "treated_not_in_data",
-                f"[survey] treated = {written!r}, but no row of the group column {s.group!r} "
-                f"holds it; the column holds {held}.{nearest(written, var, found)}"
-                + (" Correct treated in the codebook (or the data)." if error
-                   else " The data hold one arm only; an evaluation needs both."),
-                file=file, column=s.group, key="survey.treated", value=written,
-                severity="error" if error else "warning"))
+            out.append(absent(
+                "treated_not_in_data", "survey.treated", f"[survey] treated = {written!r}",
+                "group", s.group, written, found,
+                "Correct treated in the codebook (or the data)." if error
+                else "The data hold one arm only; an evaluation needs both.", error))
     if s.wave and s.waves and s.wave in data.columns:
-        var = cb.variables.get(s.wave)
         found = occurring(s.wave)
         found_txt = {str(v) for v in found}
         known = {str(w) for w in s.waves}
@@ -579,15 +585,11 @@ def check_design(data: pd.DataFrame, codebook: Codebook, *, file: str | None = N
             if str(w) in found_txt:
                 continue
             error = i == 0 or unknown_held
-            held = ", ".join(_shown_value(var, v) for v in found[:_MAX_LISTED]) or "(no values)"
-            out.append(Problem(
-                "wave_not_in_data",
-                f"[survey] waves lists {written!r}, but no row of the wave column {s.wave!r} "
-                f"holds it; the column holds {held}.{nearest(written, var, found)}"
-                + (" Correct waves in the codebook (or the data)." if error
-                   else " The data hold only the earlier wave(s)."),
-                file=file, column=s.wave, key="survey.waves", value=written,
-                severity="error" if error else "warning"))
+            out.append(absent(
+                "wave_not_in_data", "survey.waves", f"[survey] waves lists {written!r}",
+                "wave", s.wave, written, found,
+                "Correct waves in the codebook (or the data)." if error
+                else "The data hold only the earlier wave(s).", error))
     return out
 
 
