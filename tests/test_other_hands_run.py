@@ -66,3 +66,27 @@ def test_one_workshop_village_stops_the_run_with_the_cause(tmp_path, capsys):
     assert "1 village in '工作坊' and 2 villages in '对照'" in err
     assert "What to change" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_flow_and_chosen_inference_on_the_long_export():
+    import matplotlib.pyplot as plt
+
+    import mutualaid_analysis as ma
+
+    survey = ma.read_survey(DATA / "export_long_gbk.csv", codebook=DATA / "export_codebook.toml")
+    flow = ma.participant_flow(survey).table
+    rows = {(r.stage, r.arm, r.reason): r.respondents for r in flow.itertuples()}
+    # 24 respondents at 前测 in 2 + 2 villages; 0105 (东山村) and 0304 (南岭村) not seen at 后测
+    assert rows[("read", "", "")] == 46
+    for arm in ("工作坊", "对照"):
+        assert rows[("baseline", arm, "")] == 12 and rows[("analysed", arm, "")] == 11
+        assert rows[("lost", arm, "not_surveyed")] == 1
+    att = ma.attrition(survey).table
+    att = att[att["level"] == "respondent"].set_index("group")
+    assert att.at["overall", "n_lost"] == 2 and att.at["overall", "n_analytic"] == 22
+    ax = ma.participant_flow(survey).plot()
+    plt.close(ax.figure)
+    # evaluate(inference=...) runs the chosen between-arm method only
+    res = ma.evaluate(survey, outcome="relatives", inference=["CR2"], seed=1).table
+    between = res[res["estimand"] == "between-arm effect"]
+    assert set(between["inference"]) == {"CR2"} and set(between["model"]) == {"ANCOVA", "DiD"}
