@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .masking import mask_personal_text
+from .problems import Problem, format_problems, problems_frame
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .data.problems import Problem
     from .report.config import Config
 
 __all__ = [
@@ -48,8 +50,6 @@ class MutualAidError(Exception):
     """
 
     def __str__(self) -> str:
-        from .data.privacy import mask_personal_text
-
         return str(mask_personal_text(super().__str__()))
 
 
@@ -79,8 +79,6 @@ class _ProblemsError(MutualAidError, ValueError):
     """An error that carries the full list of problems, not just the first."""
 
     def __init__(self, problems: list[Problem], header: str) -> None:
-        from .data.problems import format_problems
-
         self.problem_list: list[Problem] = list(problems)
         self.header = header
         super().__init__(f"{header}\n{format_problems(self.problem_list)}")
@@ -88,8 +86,6 @@ class _ProblemsError(MutualAidError, ValueError):
     @property
     def problems(self) -> pd.DataFrame:
         """All problems as a DataFrame (one row each; see ``problems_frame``)."""
-        from .data.problems import problems_frame
-
         return problems_frame(self.problem_list)
 
 

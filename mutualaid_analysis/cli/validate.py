@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..data.problems import format_problems
+from ..problems import format_problems
 
 
 def _limit(text: str) -> int:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..exceptions import CodebookError
 from ..output import write_text_atomic
-from .problems import Problem
+from ..problems import Problem
 
 __all__ = [
     "VARIABLE_TYPES",

@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import CodebookDraftWarning, CodebookError, UsageError
+from ..problems import Problem
 from .codebook import DEFAULT_MISSING_TEXT, SURVEY_KEYS, VARIABLE_TYPES, Codebook
-from .problems import Problem
 
 __all__ = [
     "CIRCLE_WORDS",

@@ -21,17 +21,15 @@ tools for that:
   in tables meant for publication.
 
 Nothing in this module ever puts a full personal value into a message, a
-:class:`~mutualaid_analysis.data.problems.Problem` or a ``repr``: examples are
+:class:`~mutualaid_analysis.problems.Problem` or a ``repr``: examples are
 masked with :func:`mask_value` first (``110105********123X``,
 ``138****5678``, ``192.168.*.*``).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import hmac
-import ipaddress
 import os
 import re
 import unicodedata
@@ -44,7 +42,27 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UsageError
-from .problems import Problem
+from ..masking import (
+    EMAIL,
+    EMAIL_SEARCH,
+    FULLWIDTH,
+    ID_CHECK,
+    ID_SEARCH,
+    ID_WEIGHTS,
+    IPV4,
+    IPV4_SEARCH,
+    IPV6_TOKEN,
+    MOBILE_CORE,
+    MOBILE_PREFIX,
+    MOBILE_SEARCH,
+    first_match,
+    is_ipv6,
+    mask_personal_strings,
+    mask_personal_text,
+    masked_form,
+    resident_id_valid,
+)
+from ..problems import Problem
 
 __all__ = [
     "COLUMN_SHARE",
@@ -104,15 +122,12 @@ _KIND_LABELS = {
 # Text preparation
 # ---------------------------------------------------------------------------
 
-# Full-width digits, letters X/x, plus, hyphen, full stop, colon and at sign,
-# as typed by Chinese input methods; NFKC maps them to ASCII.
-_FULLWIDTH = r"[\uff10-\uff19\uff38\uff58\uff0b\uff0d\uff0e\uff1a\uff20\u3000]"
 _INT_TEXT = re.compile(r"^\s*([+-]?\d+)\.0*\s*$")
 
 
 def _normalise_text(text: pd.Series) -> pd.Series:
     """NFKC-normalise only the cells holding full-width characters (cheap)."""
-    wide = text.str.contains(_FULLWIDTH, regex=True, na=False).to_numpy(dtype=bool)
+    wide = text.str.contains(FULLWIDTH, regex=True, na=False).to_numpy(dtype=bool)
     if wide.any():
         text = text.copy()
         text[wide] = text[wide].str.normalize("NFKC")
@@ -192,12 +207,7 @@ def _on_uniques(
 # Resident identity numbers (GB 11643-1999)
 # ---------------------------------------------------------------------------
 
-_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
-_ID_CHECK = "10X98765432"
-_ID_CHECK_CODES = np.array([ord(c) for c in _ID_CHECK], dtype=np.uint32)
 _ID_WHOLE = r"\s*[0-9]{17}[0-9Xx]\s*"
-_ID_SEARCH = r"(?<![0-9])([0-9]{17}[0-9Xx])(?![0-9Xx])"
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
 def resident_id_check_character(first17: str) -> str:
@@ -235,35 +245,8 @@ def resident_id_check_character(first17: str) -> str:
         isinstance(first17, str) and len(first17) == 17 and first17.isascii() and first17.isdigit()
     ):
         raise UsageError("first17 must be a string of exactly 17 digits")
-    total = sum(int(d) * int(w) for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def _resident_id_valid(candidates: np.ndarray, *, check_digit: bool = True) -> np.ndarray:
-    """Vectorised check of 18-character ASCII candidates (digit/X checked already)."""
-    n = len(candidates)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    chars = np.asarray(candidates, dtype="U18").view(np.uint32).reshape(n, 18)
-    digits = chars[:, :17].astype(np.int64) - 48
-    ok = np.ones(n, dtype=bool)
-    if check_digit:
-        expected = _ID_CHECK_CODES[(digits @ _ID_WEIGHTS) % 11]
-        last = chars[:, 17].copy()
-        last[last == ord("x")] = ord("X")
-        ok &= last == expected
-    ten = np.array([1000, 100, 10, 1], dtype=np.int64)
-    year = digits[:, 6:10] @ ten
-    month = digits[:, 10:12] @ ten[2:]
-    day = digits[:, 12:14] @ ten[2:]
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    month_ok = (month >= 1) & (month <= 12)
-    dim = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
-    today = _dt.date.today()
-    ymd = year * 10000 + month * 100 + day
-    ok &= month_ok & (day >= 1) & (day <= dim) & (year >= 1900)
-    ok &= ymd <= today.year * 10000 + today.month * 100 + today.day
-    return ok
+    total = sum(int(d) * int(w) for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK[total % 11]
 
 
 def is_resident_id(value: object) -> bool:
@@ -313,7 +296,7 @@ def is_resident_id(value: object) -> bool:
     text = unicodedata.normalize("NFKC", text).strip()
     if not re.fullmatch(r"[0-9]{17}[0-9Xx]", text):
         return False
-    return bool(_resident_id_valid(np.array([text]))[0])
+    return bool(resident_id_valid(np.array([text]))[0])
 
 
 def _resident_id_detect(text: pd.Series, search: bool) -> np.ndarray:
@@ -323,7 +306,7 @@ def _resident_id_detect(text: pd.Series, search: bool) -> np.ndarray:
         pre = text.str.fullmatch(_ID_WHOLE, na=False).to_numpy(dtype=bool)
         if pre.any():
             cands = text[pre].str.strip().to_numpy(dtype="U18")
-            out[np.flatnonzero(pre)] = _resident_id_valid(cands)
+            out[np.flatnonzero(pre)] = resident_id_valid(cands)
         return out
     # Common case first: the whole cell is the number (cheap fullmatch), then
     # the slower extractall only for cells with a 17-digit run inside text.
@@ -331,10 +314,10 @@ def _resident_id_detect(text: pd.Series, search: bool) -> np.ndarray:
     pre = text.str.contains(r"[0-9]{17}", regex=True, na=False).to_numpy(dtype=bool) & ~out
     if not pre.any():
         return out
-    found = text[pre].str.extractall(_ID_SEARCH)
+    found = text[pre].str.extractall(ID_SEARCH)
     if found.empty:
         return out
-    valid = _resident_id_valid(found[0].to_numpy(dtype="U18"))
+    valid = resident_id_valid(found[0].to_numpy(dtype="U18"))
     rows = found.index.get_level_values(0).to_numpy()[valid]
     out[rows] = True
     return out
@@ -379,16 +362,8 @@ def resident_id_mask(
 # Mainland mobile numbers
 # ---------------------------------------------------------------------------
 
-_MOBILE_CORE = r"1[3-9][0-9](?:[ -]?[0-9]{4}){2}"
-_MOBILE_PREFIX = r"(?:(?:\+|00)?86[ -]?)?"
-_MOBILE_WHOLE = rf"\s*{_MOBILE_PREFIX}{_MOBILE_CORE}\s*"
-# In search mode a number must not touch other digits, not even across a
-# single space or hyphen ("0 138 1234 5678 9" is part of a longer number).
-_MOBILE_SEARCH = (
-    rf"(?<![0-9+])(?<![0-9][ -]){_MOBILE_PREFIX}({_MOBILE_CORE})"
-    r"(?![0-9])(?![ -][0-9])"
-)
-_MOBILE_SEARCH_NC = _MOBILE_SEARCH.replace("(1[3-9]", "(?:1[3-9]")  # no capture group
+_MOBILE_WHOLE = rf"\s*{MOBILE_PREFIX}{MOBILE_CORE}\s*"
+_MOBILE_SEARCH_NC = MOBILE_SEARCH.replace("(1[3-9]", "(?:1[3-9]")  # no capture group
 
 
 def _mobile_detect(text: pd.Series, search: bool) -> np.ndarray:
@@ -438,42 +413,22 @@ def mobile_mask(
 # IP and e-mail addresses
 # ---------------------------------------------------------------------------
 
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
-_IPV4_WHOLE = rf"\s*{_IPV4}\s*"
-_IPV4_SEARCH = rf"(?<![0-9])(?<![0-9]\.){_IPV4}(?![0-9])(?!\.[0-9])"
-# Cheap IPv6 prefilter: a token of hex digits, colons and dots with at least
-# two colons that contains "::" or six or more colons (every valid IPv6 text
-# does); clock times such as 12:30:45 never pass it.
-_IPV6_TOKEN = re.compile(
-    r"(?<![0-9A-Za-z:.])[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*"
-    r"(?:%[0-9A-Za-z_.-]+)?(?![0-9A-Za-z:])"
-)
+_IPV4_WHOLE = rf"\s*{IPV4}\s*"
 _IPV6_PRE = r"::|(?:[0-9A-Fa-f]{0,4}:){6}"
-
-
-def _is_ipv6(token: str) -> bool:
-    token = token.strip()
-    if not any(c not in ":." for c in token.split("%")[0]):
-        return False  # "::" alone (the unspecified address) is not data
-    try:
-        return isinstance(ipaddress.ip_address(token), ipaddress.IPv6Address)
-    except ValueError:
-        return False
 
 
 def _ip_detect(text: pd.Series, search: bool) -> np.ndarray:
     if search:
-        out = text.str.contains(_IPV4_SEARCH, regex=True, na=False).to_numpy(dtype=bool)
+        out = text.str.contains(IPV4_SEARCH, regex=True, na=False).to_numpy(dtype=bool)
     else:
         out = text.str.fullmatch(_IPV4_WHOLE, na=False).to_numpy(dtype=bool)
     pre = text.str.contains(_IPV6_PRE, regex=True, na=False).to_numpy(dtype=bool) & ~out
     for pos in np.flatnonzero(pre):  # only the rare IPv6 candidates reach Python
         cell = str(text.iloc[pos])
         if search:
-            out[pos] = any(_is_ipv6(m.group(0)) for m in _IPV6_TOKEN.finditer(cell))
+            out[pos] = any(is_ipv6(m.group(0)) for m in IPV6_TOKEN.finditer(cell))
         else:
-            out[pos] = _is_ipv6(cell)
+            out[pos] = is_ipv6(cell)
     return out
 
 
@@ -510,14 +465,12 @@ def ip_mask(series: pd.Series | Sequence[Any] | np.ndarray, *, search: bool = Fa
     return _on_uniques(series, lambda t: _ip_detect(t, search))
 
 
-_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-_EMAIL_SEARCH = rf"(?<![A-Za-z0-9._%+-]){_EMAIL}(?![A-Za-z0-9-])"
 
 
 def _email_detect(text: pd.Series, search: bool) -> np.ndarray:
     if search:
-        return text.str.contains(_EMAIL_SEARCH, regex=True, na=False).to_numpy(dtype=bool)
-    return text.str.fullmatch(rf"\s*{_EMAIL}\s*", na=False).to_numpy(dtype=bool)
+        return text.str.contains(EMAIL_SEARCH, regex=True, na=False).to_numpy(dtype=bool)
+    return text.str.fullmatch(rf"\s*{EMAIL}\s*", na=False).to_numpy(dtype=bool)
 
 
 def email_mask(
@@ -553,31 +506,6 @@ _DETECTORS: dict[str, Callable[[pd.Series, bool], np.ndarray]] = {
 # ---------------------------------------------------------------------------
 
 
-def _first_match(text: str, kind: str) -> str | None:
-    """The first personal value of ``kind`` inside ``text`` (one cell, Python)."""
-    text = unicodedata.normalize("NFKC", text)
-    if kind == "resident_id":
-        for m in re.finditer(_ID_SEARCH, text):
-            if _resident_id_valid(np.array([m.group(1)]))[0]:
-                return m.group(1)
-        return None
-    if kind == "phone":
-        m = re.search(_MOBILE_SEARCH, text)
-        return m.group(1) if m else None
-    if kind == "ip":
-        m = re.search(_IPV4_SEARCH, text)
-        if m:
-            return m.group(0)
-        for t in _IPV6_TOKEN.finditer(text):
-            if _is_ipv6(t.group(0)):
-                return t.group(0)
-        return None
-    if kind == "email":
-        m = re.search(_EMAIL_SEARCH, text)
-        return m.group(0) if m else None
-    raise UsageError(f"unknown kind {kind!r}; expected one of {CONTENT_KINDS}")
-
-
 def mask_value(value: object, kind: str) -> str:
     """Return a masked form of one personal value, safe to print and save.
 
@@ -591,130 +519,26 @@ def mask_value(value: object, kind: str) -> str:
     Returns
     -------
     str
-        Resident identity number: address code and last four characters
-        (``110105********002X``); mobile: first three and last four digits
-        (``138****5678``, country code and separators dropped); IPv4: the
-        first two octets (``192.168.*.*``); IPv6: the first group
-        (``2001:****``); e-mail: first character and top-level domain
-        (``z***@***.com``); name: the surname's first character
-        (``张**``).  Anything that cannot be parsed is replaced by
-        ``"****"`` as a whole, never echoed.
+        The forms of :func:`mutualaid_analysis.masking.masked_form`: resident
+        identity number ``110105********002X`` (birth date always hidden),
+        mobile ``138****5678``, IPv4 ``192.168.*.*``, IPv6 ``2001:****``,
+        e-mail ``z***@***.com``, name ``张**``; anything that cannot be
+        parsed is ``"****"``, never echoed.
 
-    Notes
-    -----
-    The birth date (positions 7-14) of a resident identity number is always
-    hidden.  The forms follow common display practice in Chinese systems.
+    Raises
+    ------
+    UsageError
+        ``kind`` is not one of the kinds above.
     """
-    text = "" if value is None else str(value)
-    if kind == "name":
-        name = text.strip()
-        return f"{name[:1]}{'*' * max(len(name) - 1, 1)}" if name else "****"
-    found = _first_match(text, kind)
-    if kind == "ip" and found is None and _is_ipv6(text):
-        found = text.strip()
-    if found is None:
-        return "****"
-    if kind == "resident_id":
-        return f"{found[:6]}{'*' * 8}{found[-4:].upper()}"
-    if kind == "phone":
-        digits = re.sub(r"[^0-9]", "", found)
-        return f"{digits[:3]}****{digits[-4:]}"
-    if kind == "ip":
-        if "." in found and ":" not in found:
-            a, b, *_ = found.split(".")
-            return f"{a}.{b}.*.*"
-        return f"{found.split(':')[0] or ''}:****"
-    local, _, domain = found.partition("@")
-    return f"{local[:1]}***@***.{domain.rsplit('.', 1)[-1]}"
-
-
-_MASK_GATE = re.compile(r"[0-9]{7}|@|[0-9]\.[0-9]{1,3}\.[0-9]|:[0-9A-Fa-f]*:|[0-9][ -][0-9]{4}[ -][0-9]")
-_MASK_SUBS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("resident_id", re.compile(_ID_SEARCH)),
-    ("phone", re.compile(rf"(?<![0-9+])(?<![0-9][ -]){_MOBILE_PREFIX}{_MOBILE_CORE}"
-                         r"(?![0-9])(?![ -][0-9])")),
-    ("email", re.compile(_EMAIL_SEARCH)),
-    ("ip", re.compile(_IPV4_SEARCH)),
-)
-
-
-def mask_personal_text(text: object) -> Any:
-    """Mask every personal value that the content scan recognises inside a text.
-
-    Parameters
-    ----------
-    text : object
-        A message, a cell value, a file name.  Anything that is not a string
-        (or an integer, which may be a mobile number stored as a number) is
-        returned unchanged.
-
-    Returns
-    -------
-    str or object
-        The text with each resident identity number (valid check character
-        and birth date), mainland mobile number, e-mail and IP address
-        replaced by its :func:`mask_value` form; other text is kept as it
-        is.  An integer that is a mobile or resident identity number comes
-        back as its masked string.
-
-    Notes
-    -----
-    This is the single place where messages are cleaned: every
-    :class:`~mutualaid_analysis.data.problems.Problem` passes its message,
-    value, respondent and file name through it, so no rule's message (an
-    ``invalid_code`` naming the offending value, a ``duplicate_id`` naming
-    the id) can print a full personal value.  A cheap regular expression
-    gate leaves the usual message (no run of seven digits, no ``@``, no
-    dotted quad, no colon pair) untouched without further work.
-    """
-    if isinstance(text, bool) or text is None:
-        return text
-    if isinstance(text, Integral):
-        digits = str(int(text))
-        masked = mask_personal_text(digits)
-        return text if masked == digits else masked
-    if not isinstance(text, str) or not text:
-        return text
-    probe = unicodedata.normalize("NFKC", text) if re.search(_FULLWIDTH, text) else text
-    if not _MASK_GATE.search(probe) and not _IPV6_TOKEN.search(probe):
-        return text
-    out = probe
-    for kind, pattern in _MASK_SUBS:
-
-        def repl(m: re.Match[str], kind: str = kind) -> str:
-            found = m.group(0)
-            if kind == "resident_id" and not _resident_id_valid(np.array([m.group(1)]))[0]:
-                return found
-            return mask_value(found, kind)
-
-        out = pattern.sub(repl, out)
-    if ":" in out:
-        out = _IPV6_TOKEN.sub(
-            lambda m: mask_value(m.group(0), "ip") if _is_ipv6(m.group(0)) else m.group(0), out
-        )
-    return text if out == probe else out
-
-
-def mask_personal_strings(obj: Any) -> Any:
-    """:func:`mask_personal_text` applied to every string inside dicts and lists.
-
-    For records such as ``provenance.json``, whose file names and
-    configuration paths can hold a phone number; numbers, hashes held as
-    numbers and keys are left alone.
-    """
-    if isinstance(obj, str):
-        return mask_personal_text(obj)
-    if isinstance(obj, dict):
-        return {k: mask_personal_strings(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return type(obj)(mask_personal_strings(v) for v in obj)
-    return obj
+    if kind not in (*CONTENT_KINDS, "name"):
+        raise UsageError(f"unknown kind {kind!r}; expected one of {(*CONTENT_KINDS, 'name')}")
+    return masked_form(value, kind)
 
 
 def _looks_personal(text: str) -> str | None:
     """The content kind of a single cell, or None (used to protect respondent ids)."""
     for kind in CONTENT_KINDS:
-        if _first_match(text, kind) is not None:
+        if first_match(text, kind) is not None:
             return kind
     return None
 
@@ -1044,7 +868,7 @@ def _float_resident_ids(series: pd.Series) -> np.ndarray:
     out = np.zeros(len(arr), dtype=bool)
     if ok.any():
         text = np.array([f"{v:.0f}" for v in arr[ok]], dtype="U18")
-        out[np.flatnonzero(ok)] = _resident_id_valid(text, check_digit=False)
+        out[np.flatnonzero(ok)] = resident_id_valid(text, check_digit=False)
     return out
 
 

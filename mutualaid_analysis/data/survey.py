@@ -28,8 +28,8 @@ from ..exceptions import (
     UsageError,
 )
 from ..output import sha256_file, write_csv
+from ..problems import PROBLEM_COLUMNS, Problem, problems_frame
 from .codebook import Codebook, match_value, read_codebook
-from .problems import PROBLEM_COLUMNS, Problem, problems_frame
 from .validate import ROW_RULES, CheckedTable, check_design, check_table, data_levels
 
 __all__ = ["LEDGER_COLUMNS", "OnInvalid", "Survey", "from_frame", "read_survey"]
@@ -1170,7 +1170,7 @@ def _missing_counts(hits: list[tuple[str, Any, np.ndarray]], excluded: np.ndarra
 
 
 def _codebook_info(cb: Codebook) -> dict[str, Any]:
-    from .privacy import mask_personal_text
+    from ..masking import mask_personal_text
 
     info: dict[str, Any] = {"file": mask_personal_text(Path(cb.source).name) if cb.source
                             else None}

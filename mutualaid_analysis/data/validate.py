@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..problems import Problem
 from .codebook import Code, Codebook, Variable, format_code, natural_sort_key
-from .problems import Problem
 
 __all__ = ["CheckedTable", "check_design", "check_table", "data_levels"]
 

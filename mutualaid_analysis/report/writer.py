@@ -217,7 +217,7 @@ def build_provenance(
     config: Config, result: PipelineResult, version: str, folder: Path
 ) -> dict[str, Any]:
     """What went in and came out: hashes, versions, the configuration as run, seed, time."""
-    from ..data.privacy import mask_personal_strings, mask_personal_text
+    from ..masking import mask_personal_strings, mask_personal_text
 
     inputs = []
     for wave, path in config.data_paths.items():
