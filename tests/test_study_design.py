@@ -248,3 +248,21 @@ def test_a_comparison_arm_seen_only_at_follow_up_is_no_arm(tmp_path):
     with pytest.raises(UsageError, match=r"attrition compares two arms.*\['工作坊'\]; '对照' "
                                          "appears only at later waves"):
         ma.attrition(s)
+
+
+def test_the_report_skips_the_two_arm_analyses_when_an_arm_has_no_baseline(tmp_path, capsys):
+    from mutualaid_analysis.cli.main import main
+
+    s_dir = tmp_path / "in"
+    s_dir.mkdir()
+    _export(s_dir, keep=lambda f: not (f[2] == "对照" and f[3] == "前测"))
+    cfg = s_dir / "analysis.toml"
+    cfg.write_text('[data]\npath = "导出.csv"\ncodebook = "codebook.toml"\n'
+                   "[inference]\nbootstrap_B = 199\nseed = 1\n"
+                   '[report]\nformats = ["png"]\ndpi = 50\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(cfg), "--out", str(out), "--quiet"]) == 0, capsys.readouterr().err
+    assert not (out / "tables" / "attrition.csv").exists()
+    assert (out / "tables" / "circle_expansion.csv").exists()  # within 工作坊 only
+    assert "attrition and baseline equivalence need workshop and comparison villages" in (
+        out / "report.md").read_text(encoding="utf-8")
