@@ -459,9 +459,10 @@ def test_wilcoxon_small_samples_follow_r():
     #   no ties, no zeros -> exact:       V = 40,   p = 0.0390625
     #   one zero -> normal approximation: V = 32,   p = 0.058707408431205
     #   ties and a zero -> normal approx: V = 33.5, p = 0.0330062576612325
-    from mutualaid_analysis.evaluation.effects import _Spec, within_rows
+    from mutualaid_analysis.evaluation.design import StudyDesign
+    from mutualaid_analysis.evaluation.effects import within_rows
 
-    spec = _Spec("prepost", "", "pre", "post", "all", "comparison", False)
+    spec = StudyDesign(kind="prepost", id="id", wave="wave", baseline="pre", followup="post")
     pre = np.arange(1.0, 10.0)
     for change, v, p in (
         ([0.5, -1.1, 2.3, 3.2, -0.4, 1.7, 2.9, 4.6, 0.8], 40, 0.0390625),

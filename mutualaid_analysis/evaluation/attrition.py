@@ -18,10 +18,10 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from ..data.scales import score_scale
 from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..results import Result, contract_frame
+from .design import analytic_panel, resolve_outcome, study_design
 from .wwc import (
     BOUNDARIES,
     attrition_verdict,
@@ -37,7 +37,6 @@ __all__ = [
     "Sample",
     "FLOW_COLUMNS",
     "FlowResult",
-    "analytic_panel",
     "attrition",
     "baseline_equivalence",
     "participant_flow",
@@ -50,115 +49,6 @@ _WWC_SOURCE = (
     "WWC Standards Handbook (v4.0/4.1 Table II.1; same standard in v5.0), values "
     "from two public transcriptions of the table (see boundary_table())"
 )
-
-
-# --------------------------------------------------------------------------- the panel
-
-
-@dataclass(frozen=True)
-class _Design:
-    id: str
-    cluster: str | None
-    wave: str
-    group: str
-    treated: Any
-    comparison: Any
-    baseline: Any
-    followup: Any
-
-
-def evaluation_design(survey: Survey, followup: Any = None) -> _Design:
-    """The arms and waves of the evaluation from the codebook, or UsageError naming what is missing."""
-    spec = survey.codebook.survey
-    if not spec.wave or spec.wave not in survey.data.columns:
-        raise UsageError("attrition needs waves: set [survey] wave (and waves) in the codebook.")
-    if not spec.group or spec.group not in survey.data.columns:
-        raise UsageError(
-            "attrition needs the arms: set [survey] group and treated in the codebook."
-        )
-    if spec.treated is None:
-        raise UsageError(
-            'set [survey] treated = "<value of the group column>" in the '
-            "codebook: the arm that received the workshop."
-        )
-    waves = [str(w) for w in (spec.waves or survey.waves)]
-    if len(waves) < 2:
-        raise UsageError(
-            f"attrition needs a baseline and a follow-up wave; the survey has {waves}."
-        )
-    baseline = waves[0]
-    if followup is None:
-        followup = waves[-1]
-    elif str(followup) not in waves[1:]:
-        raise UsageError(f"followup must be one of the later waves {waves[1:]}; got {followup!r}.")
-    groups = survey.data.loc[survey.data[spec.wave].astype(str) == baseline, spec.group]
-    levels = [g for g in pd.unique(groups.dropna())]
-    treated = [g for g in levels if str(g) == str(spec.treated)]
-    others = [g for g in levels if str(g) != str(spec.treated)]
-    if not treated or len(others) != 1:
-        raise UsageError(
-            f"attrition compares two arms: the treated arm {spec.treated!r} and "
-            f"one comparison arm; the baseline has arms {levels}."
-        )
-    cluster = spec.cluster if spec.cluster and spec.cluster in survey.data.columns else None
-    return _Design(
-        spec.id, cluster, spec.wave, spec.group, treated[0], others[0], baseline, str(followup)
-    )
-
-
-def outcome_at_wave(survey: Survey, outcome: str, wave: str) -> pd.Series:
-    """The outcome per respondent id at one wave (a variable, or a scale's score)."""
-    cb = survey.codebook
-    idcol = cb.survey.id
-    if outcome in cb.scale_names():
-        s = score_scale(survey, outcome, wave=wave)
-        return pd.Series(s["score"].to_numpy(), index=s[idcol].astype(str).to_numpy())
-    if outcome not in cb.variables or outcome not in survey.data.columns:
-        raise UsageError(
-            f"{outcome!r} is neither a scale ({cb.scale_names()}) nor a variable "
-            "of the analysis data."
-        )
-    if not cb.variables[outcome].is_numeric:
-        raise UsageError(
-            f"{outcome!r} is {cb.variables[outcome].type}; give a numeric, "
-            "ordinal or binary variable, or a scale."
-        )
-    rows = survey.wave(wave)
-    vals = rows[outcome].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    return pd.Series(vals, index=rows[idcol].astype(str).to_numpy())
-
-
-def analytic_panel(
-    survey: Survey, *, outcome: str | None = None, followup: Any = None
-) -> pd.DataFrame:
-    """One row per baseline respondent: id, village, arm, ``treated`` and ``analytic``.
-
-    ``analytic`` is True when the respondent is an analysed row at the
-    follow-up wave too (and, with ``outcome``, has the outcome at both
-    waves).  Rows the reader excluded (see ``survey.ledger``) count as not
-    observed.
-    """
-    d = evaluation_design(survey, followup)
-    base = survey.wave(d.baseline)
-    follow = survey.wave(d.followup)
-    ids = base[d.id].astype(str)
-    out = pd.DataFrame(
-        {
-            "id": ids.to_numpy(),
-            "cluster": base[d.cluster].to_numpy() if d.cluster else np.full(len(base), None),
-            "group": base[d.group].to_numpy(),
-        }
-    )
-    out["treated"] = out["group"].astype(str) == str(d.treated)
-    analytic = np.array(ids.isin(set(follow[d.id].astype(str))), dtype=bool)
-    if outcome is not None:
-        pre = outcome_at_wave(survey, outcome, d.baseline)
-        post = outcome_at_wave(survey, outcome, d.followup)
-        pre_ok = pre.reindex(ids.to_numpy()).notna().to_numpy()
-        post_ok = post[~post.index.duplicated()].reindex(ids.to_numpy()).notna().to_numpy()
-        analytic &= pre_ok & post_ok
-    out["analytic"] = analytic
-    return out
 
 
 # --------------------------------------------------------------------------- attrition
@@ -270,8 +160,10 @@ def attrition(
     >>> att = ma.attrition(ma.load_sample())  # doctest: +SKIP
     >>> att.tables["wwc"]  # doctest: +SKIP
     """
-    d = evaluation_design(survey, followup)
-    panel = analytic_panel(survey, outcome=outcome, followup=followup)
+    d = study_design(
+        survey, arms="two", followup=followup, empty_followup=True, what="attrition"
+    )
+    panel = analytic_panel(survey, outcome=outcome, study=d)
     arm_names = {"treated": str(d.treated), "comparison": str(d.comparison)}
     levels: list[tuple[str, pd.DataFrame, str]] = [("respondent", panel, "id")]
     lost_villages: list[Any] = []
@@ -370,6 +262,12 @@ def attrition(
             f"None of the {len(follow_ids)} respondents of the follow-up {d.followup!r} "
             f"matched a baseline id, so attrition is 100%: check that the respondent id "
             "column holds the same ids at both waves (leading zeros, prefixes).",
+        )
+    if not d.followup_observed:
+        notes.insert(
+            0,
+            f"No analysed row holds the follow-up wave {d.followup!r} (the codebook lists it), "
+            "so every baseline respondent counts as lost.",
         )
     if d.cluster:
         notes.append(
@@ -529,8 +427,10 @@ def baseline_equivalence(
         variables = [variables]
     if not variables:
         raise UsageError("give at least one variable or scale in variables=[...].")
-    d = evaluation_design(survey, followup)
-    panel = analytic_panel(survey, outcome=outcome, followup=followup)
+    d = study_design(
+        survey, arms="two", followup=followup, empty_followup=True, what="baseline_equivalence"
+    )
+    panel = analytic_panel(survey, outcome=outcome, study=d)
     if sample == "analytic":
         panel = panel[panel["analytic"]]
     ids = panel["id"].to_numpy()
@@ -538,8 +438,7 @@ def baseline_equivalence(
     cb = survey.codebook
     rows = []
     for name in variables:
-        values = outcome_at_wave(survey, name, d.baseline)
-        x = values[~values.index.duplicated()].reindex(ids).to_numpy(dtype=float)
+        x = resolve_outcome(survey, name).at_wave(d.baseline).reindex(ids).to_numpy(dtype=float)
         ok = ~np.isnan(x)
         xt, xc = x[ok & treated], x[ok & ~treated]
         nt, nc = len(xt), len(xc)
@@ -678,8 +577,10 @@ def participant_flow(
         ``baseline_missing``) and ``analysed``.  ``villages`` is filled for
         ``baseline`` and ``analysed``.
     """
-    d = evaluation_design(survey, followup)
-    panel = analytic_panel(survey, outcome=outcome, followup=followup)
+    d = study_design(
+        survey, arms="two", followup=followup, empty_followup=True, what="participant_flow"
+    )
+    panel = analytic_panel(survey, outcome=outcome, study=d)
     ledger = survey.ledger
     rows: list[dict[str, Any]] = [
         {"stage": "read", "arm": "", "reason": "", "respondents": len(ledger), "villages": np.nan}
@@ -711,7 +612,7 @@ def participant_flow(
     )
     base_values = None
     if outcome is not None:
-        base_values = outcome_at_wave(survey, outcome, d.baseline)
+        base_values = resolve_outcome(survey, outcome).at_wave(d.baseline)
     arms = [str(d.treated), str(d.comparison)]
     for arm in arms:
         sub = panel[panel["group"].astype(str) == arm]

@@ -20,7 +20,7 @@ from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
 from ..results import Result, contract_frame
-from .attrition import evaluation_design, outcome_at_wave
+from .design import resolve_outcome, study_design
 from .scales import reliability as scale_reliability
 
 __all__ = ["CATEGORIES", "ReliableChangeResult", "rci", "reliable_change"]
@@ -140,7 +140,9 @@ def reliable_change(
     """
     if not 0 < level < 1:
         raise UsageError(f"level must be between 0 and 1; got {level!r}.")
-    d = evaluation_design(survey, followup)
+    d = study_design(
+        survey, arms="two", followup=followup, empty_followup=True, what="reliable_change"
+    )
     cb = survey.codebook
     is_scale = outcome in cb.scale_names()
     if reliability is None:
@@ -155,16 +157,17 @@ def reliable_change(
     else:
         rel_source = "given"
     base = survey.wave(d.baseline)
-    pre = outcome_at_wave(survey, outcome, d.baseline)
-    post = outcome_at_wave(survey, outcome, d.followup)
+    resolved = resolve_outcome(survey, outcome)
+    pre = resolved.at_wave(d.baseline)
+    post = resolved.at_wave(d.followup)
     if sd is None:
         sd = float(np.nanstd(pre.to_numpy(dtype=float), ddof=1))
         sd_source = f"SD of the {int(pre.notna().sum())} baseline scores (both arms)"
     else:
         sd_source = "given"
     ids = base[d.id].astype(str).to_numpy()
-    x1 = pre[~pre.index.duplicated()].reindex(ids).to_numpy(dtype=float)
-    x2 = post[~post.index.duplicated()].reindex(ids).to_numpy(dtype=float)
+    x1 = pre.reindex(ids).to_numpy(dtype=float)
+    x2 = post.reindex(ids).to_numpy(dtype=float)
     both = ~np.isnan(x1) & ~np.isnan(x2)
     people = pd.DataFrame(
         {

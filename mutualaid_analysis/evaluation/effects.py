@@ -32,7 +32,6 @@ from scipy import optimize, stats
 
 from ..data.survey import Survey
 from ..exceptions import InsufficientDataError, UsageError
-from ..gradient.describe import circles_without_items
 from ..inference import (
     ADJUSTMENTS,
     MAX_ENUMERATE,
@@ -46,6 +45,7 @@ from ..inference import (
 )
 from ..models.design import check_columns, covariate_block
 from ..results import Result, contract_frame
+from .design import DESIGNS, Design, StudyDesign, resolve_outcome, study_design
 
 __all__ = [
     "ADJUSTMENTS",
@@ -58,10 +58,6 @@ __all__ = [
     "evaluate",
     "paired_effect_sizes",
 ]
-
-Design = Literal["auto", "prepost", "comparison", "randomized"]
-"""Evaluation designs (one source for the type hint and the check)."""
-DESIGNS: tuple[str, ...] = get_args(Design)
 
 InferenceMethod = Literal["CR2", "CR1", "wild bootstrap", "randomization"]
 """Inference methods of the between-arm effect (the ``inference`` column)."""
@@ -81,103 +77,7 @@ def _choice(value: Any, allowed: Sequence[str], what: str) -> None:
         raise UsageError(f"{what} must be one of {list(allowed)}; got {value!r}.")
 
 
-# --------------------------------------------------------------------------- outcomes
-
-
-def _scale_scores(survey: Survey, scale: str) -> pd.Series:
-    """Scale score per analysed row (index of ``survey.data``).
-
-    Uses :func:`mutualaid_analysis.evaluation.scales.score_scale` (sum score)
-    when that module is available; otherwise the sum of the items over
-    respondents who answered every item (reverse-keyed items recoded
-    ``min + max - x``), which is the same rule with complete answers.
-    """
-    try:
-        from .scales import score_scale
-    except ImportError:  # pragma: no cover - until the scales module lands
-        score_scale = None
-    if score_scale is not None:
-        scored = score_scale(survey, scale, method="sum")
-        if isinstance(scored, pd.DataFrame):
-            scored = scored.iloc[:, -1] if "score" not in scored else scored["score"]
-        values = getattr(scored, "scores", scored)
-        return pd.Series(np.asarray(values, dtype=float), index=survey.data.index, name=scale)
-    items = survey.codebook.scale_items(scale)
-    cols = []
-    for var in items:
-        x = survey.data[var.name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        if var.reverse:
-            codes = [float(c) for c in (var.codes or ())]
-            if not codes:
-                raise UsageError(f"reverse-keyed item {var.name!r} needs value labels.")
-            x = min(codes) + max(codes) - x
-        cols.append(x)
-    block = np.column_stack(cols)
-    return pd.Series(block.sum(axis=1), index=survey.data.index, name=scale)
-
-
-def _outcome_values(survey: Survey, outcome: str) -> tuple[pd.Series, str]:
-    """Values of ``outcome`` per analysed row (index of ``survey.data``) and a description.
-
-    ``outcome`` is a multi-item scale of the codebook (its sum score), a
-    numeric variable (ordinal, integer, number or binary), or a circle
-    (willingness toward it, the mean over the services asked).
-    """
-    cb = survey.codebook
-    if not isinstance(outcome, str):
-        raise UsageError(f"outcome must be a name (str); got {outcome!r}.")
-    if outcome in cb.scale_names():
-        n_items = len(cb.scale_items(outcome))
-        return _scale_scores(survey, outcome), f"{outcome} sum score ({n_items} items)"
-    if outcome in cb.variables:
-        var = cb.variables[outcome]
-        if outcome not in survey.data.columns:
-            raise UsageError(f"outcome {outcome!r} is not in the analysis data.")
-        if var.type not in ("ordinal", "integer", "number", "binary"):
-            raise UsageError(
-                f"outcome {outcome!r} is {var.type}; an outcome must be a scale or an "
-                "ordinal, integer, number or binary variable."
-            )
-        values = survey.data[outcome].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        return pd.Series(values, index=survey.data.index, name=outcome), var.display_label("en")
-    if outcome in cb.circles:
-        if outcome in circles_without_items(cb):
-            raise UsageError(
-                f"outcome {outcome!r} is a circle of the codebook's [circles] order, but no "
-                f'willingness item is marked circle = "{outcome}", so there is no willingness '
-                "toward it to evaluate."
-            )
-        wide = survey.willingness()
-        return (
-            pd.Series(wide[outcome].to_numpy(dtype=float), index=survey.data.index, name=outcome),
-            f"willingness toward {cb.circle_label(outcome, 'en')} (mean over services)",
-        )
-    numeric = [
-        n
-        for n, v in cb.variables.items()
-        if v.type in ("ordinal", "integer", "number", "binary") and n in survey.data.columns
-    ]
-    raise UsageError(
-        f"Unknown outcome {outcome!r}. Outcomes are the codebook's scales "
-        f"{cb.scale_names()}, its circles {list(cb.circles)}, or a numeric variable "
-        f"({', '.join(numeric[:12])}{' ...' if len(numeric) > 12 else ''})."
-    )
-
-
 # --------------------------------------------------------------------------- the panel
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """The evaluation set-up shared by every outcome."""
-
-    design: str
-    reason: str
-    pre: str
-    post: str
-    treated_label: str
-    comparison_label: str
-    two_arms: bool
 
 
 @dataclass(frozen=True)
@@ -196,86 +96,21 @@ class _Panel:
     sample: pd.DataFrame
 
 
-def resolve_spec(survey: Survey, design: str, waves: Sequence[Any] | None) -> _Spec:
-    """The study design of the evaluation: waves, arms and design, from the codebook."""
-    _choice(design, DESIGNS, "design")
-    cb = survey.codebook
-    s = cb.survey
-    if not s.cluster or s.cluster not in survey.data.columns:
-        raise UsageError(
-            'evaluate() needs the village column: set [survey] cluster = "<column>" in the '
-            "codebook (inference is clustered by village)."
-        )
-    present = [str(w) for w in survey.waves]
-    if len(present) < 2:
-        raise UsageError(
-            f"evaluate() compares two waves, but the data have {len(present)} "
-            f"({present or 'no wave column'}). Give the codebook [survey] wave and waves, "
-            "and data from before and after the workshop."
-        )
-    if waves is None:
-        pre, post = present[0], present[-1]
-    else:
-        if isinstance(waves, str) or len(waves) != 2:
-            raise UsageError(f"waves must be two wave names (baseline, follow-up); got {waves!r}.")
-        pre, post = (str(w) for w in waves)
-        for w in (pre, post):
-            if w not in present:
-                raise UsageError(f"no wave {w!r} in the data; the waves are {present}.")
-        if pre == post:
-            raise UsageError("waves must name two different waves.")
-    values = []
-    if s.group and s.group in survey.data.columns:
-        values = [str(v) for v in survey.data[s.group].dropna().unique()]
-    treated = None if s.treated is None else str(s.treated)
-    others = sorted(v for v in values if v != treated)
-    two_arms = treated is not None and treated in values and bool(others)
-    if design == "auto":
-        if two_arms:
-            design, reason = (
-                "comparison",
-                (
-                    f"design='auto' chose 'comparison': two waves and both arms "
-                    f"({treated!r} and {', '.join(map(repr, others))}). Randomisation inference "
-                    "needs design='randomized' (only if villages were randomly assigned)."
-                ),
-            )
-        else:
-            design, reason = "prepost", ("design='auto' chose 'prepost': two waves and one arm.")
-    elif design in ("comparison", "randomized"):
-        if not two_arms:
-            arm_txt = f"the arm values are {values}" if values else "there is no arm column"
-            raise UsageError(
-                f"design={design!r} needs workshop and comparison villages, but {arm_txt} "
-                f"(codebook: group = {s.group!r}, treated = {s.treated!r}). Use "
-                "design='prepost' for a one-group before/after evaluation."
-            )
-        reason = f"design={design!r} as requested."
-    else:
-        reason = "design='prepost' as requested."
-    comparison = others[0] if len(others) == 1 else "comparison"
-    return _Spec(
-        design=design,
-        reason=reason,
-        pre=pre,
-        post=post,
-        treated_label=treated if treated is not None else "all",
-        comparison_label=comparison,
-        two_arms=two_arms,
-    )
-
-
 def build_panel(
-    survey: Survey, values: pd.Series, covariates: Sequence[str], spec: _Spec
+    survey: Survey, values: pd.Series, covariates: Sequence[str], spec: StudyDesign
 ) -> _Panel:
-    """The analytic panel of the evaluation: one row per respondent and wave analysed."""
+    """The estimation data of one outcome: one row per respondent, and per respondent and wave.
+
+    ``values`` is the outcome per analysed row (:attr:`Outcome.values`);
+    ``spec`` the study design (:func:`~mutualaid_analysis.evaluation.design.study_design`).
+    """
     cb = survey.codebook
     s = cb.survey
     data = survey.data
     wave = data[s.wave].astype("string").to_numpy(dtype=object, na_value=None)
-    keep = np.isin(wave.astype(str), [spec.pre, spec.post])
-    if s.group and s.group in data.columns:
-        arm = data[s.group].astype("string").to_numpy(dtype=object, na_value=None)
+    keep = np.isin(wave.astype(str), [spec.baseline, spec.followup])
+    if spec.group:
+        arm = data[spec.group].astype("string").to_numpy(dtype=object, na_value=None)
     else:
         arm = np.full(len(data), spec.treated_label, dtype=object)
     frame = pd.DataFrame(
@@ -298,18 +133,18 @@ def build_panel(
     frame = frame.loc[keep].reset_index(drop=True)
     # One row per respondent: role columns and (time-constant) covariates from the
     # first wave that has them, the outcome at each wave.
-    frame["_order"] = np.where(frame["wave"].astype(str) == spec.pre, 0, 1)
+    frame["_order"] = np.where(frame["wave"].astype(str) == spec.baseline, 0, 1)
     ordered = frame.sort_values(["_order"], kind="stable")
     first = ordered.groupby("id", sort=False)[["cluster", "arm", *cov_names]].first()
     resp = first.reindex(pd.unique(frame["id"]))
-    for col, w in (("pre", spec.pre), ("post", spec.post)):
+    for col, w in (("pre", spec.baseline), ("post", spec.followup)):
         part = frame.loc[frame["wave"].astype(str) == w].set_index("id")["y"]
         resp[col] = part.reindex(resp.index).to_numpy(dtype=float)
     resp["treat"] = (resp["arm"].astype(str) == spec.treated_label).astype(float)
     resp.index.name = "id"
 
     long = frame.drop(columns=["_order", *cov_names]).join(resp[[*cov_names, "treat"]], on="id")
-    long["post"] = (long["wave"].astype(str) == spec.post).astype(float)
+    long["post"] = (long["wave"].astype(str) == spec.followup).astype(float)
     cov_ok_long = long[cov_names].notna().all(axis=1) if cov_names else True
     use_long = long["y"].notna() & cov_ok_long
     long = long.loc[use_long].reset_index(drop=True)
@@ -352,18 +187,18 @@ def _villages(n: int) -> str:
     return f"{n} village{'s' * (n != 1)}"
 
 
-def _id_matching(survey: Survey, spec: _Spec) -> str:
+def _id_matching(survey: Survey, spec: StudyDesign) -> str:
     """How many follow-up respondents' ids are found at baseline (for messages)."""
     s = survey.codebook.survey
     data = survey.data
     wave = data[s.wave].astype(str)
     ids = data[s.id].astype(str)
-    pre, post = set(ids[wave == spec.pre]), set(ids[wave == spec.post])
+    pre, post = set(ids[wave == spec.baseline]), set(ids[wave == spec.followup])
     return f"{len(post & pre)} of the {len(post)} respondents of the follow-up matched a baseline id"
 
 
 def check_support(
-    survey: Survey, panel: _Panel, spec: _Spec, what: str, *, paired: bool
+    survey: Survey, panel: _Panel, spec: StudyDesign, what: str, *, paired: bool
 ) -> list[str]:
     """Refuse, with the cause, a panel whose villages cannot support clustered inference.
 
@@ -386,7 +221,7 @@ def check_support(
     )
     g_matched = matched["cluster"].nunique()
     notes: list[str] = []
-    if spec.design == "prepost" or not spec.two_arms:
+    if spec.kind == "prepost" or not spec.two_arms:
         if g_matched < 2:
             raise InsufficientDataError(
                 f"{what}: the analytic panel has {_villages(g_matched)} ({why}); a "
@@ -576,7 +411,7 @@ def paired_effect_sizes(pre: Any, post: Any, *, alpha: float = 0.05) -> pd.DataF
 
 
 def within_rows(
-    resp: pd.DataFrame, arm_label: str, spec: _Spec, alpha: float
+    resp: pd.DataFrame, arm_label: str, spec: StudyDesign, alpha: float
 ) -> list[dict[str, Any]]:
     """Rows for the within-arm change: CR2 cluster mean, paired t, Wilcoxon signed-rank."""
     sub = resp.loc[resp["pre"].notna() & resp["post"].notna()]
@@ -586,7 +421,7 @@ def within_rows(
     n = d.size
     clusters = sub["cluster"].to_numpy(dtype=object)
     G = len(pd.unique(clusters))
-    term = f"{spec.post} - {spec.pre}"
+    term = f"{spec.followup} - {spec.baseline}"
     base = {"estimand": "within-arm change", "model": "paired", "arm": arm_label}
     rows: list[dict[str, Any]] = []
     # Clustered mean change (the valid interval).
@@ -689,7 +524,7 @@ def _design_matrix(
 
 def between_rows(
     panel: _Panel,
-    spec: _Spec,
+    spec: StudyDesign,
     *,
     models: Sequence[str],
     B: int,
@@ -707,7 +542,7 @@ def between_rows(
     """
     if inference is None:
         inference = [m for m in INFERENCE_METHODS if m != "randomization"]
-        if spec.design == "randomized":
+        if spec.kind == "randomized":
             inference.append("randomization")
     arm = f"{spec.treated_label} - {spec.comparison_label}"
     rows: list[dict[str, Any]] = []
@@ -742,7 +577,7 @@ def between_rows(
             term = "treated:post"
         cl = frame["cluster"].to_numpy(dtype=object)
         G = len(pd.unique(cl))
-        if spec.design == "randomized":
+        if spec.kind == "randomized":
             mixed = frame.groupby("cluster", sort=True)["treat"].nunique()
             mixed = [str(v) for v in mixed.index[mixed > 1]]
             if mixed:
@@ -866,7 +701,7 @@ def between_rows(
     return rows, extra
 
 
-def _standardised_row(extra: dict[str, Any], spec: _Spec) -> dict[str, Any]:
+def _standardised_row(extra: dict[str, Any], spec: StudyDesign) -> dict[str, Any]:
     frame = extra["ancova_frame"]
     c = extra["ancova_cr2"]
     y = frame["post"].to_numpy(dtype=float)
@@ -968,10 +803,10 @@ class EvaluationResult(Result):
         return "\n".join(parts)
 
 
-def _means_table(panel: _Panel, spec: _Spec, outcome: str) -> pd.DataFrame:
+def _means_table(panel: _Panel, spec: StudyDesign, outcome: str) -> pd.DataFrame:
     rows = []
     for arm, sub in panel.resp.groupby("arm", sort=True):
-        for w, col in ((spec.pre, "pre"), (spec.post, "post")):
+        for w, col in ((spec.baseline, "pre"), (spec.followup, "post")):
             v = sub[col].dropna().to_numpy(dtype=float)
             rows.append(
                 {
@@ -1239,34 +1074,30 @@ def evaluate(
         covariates = [covariates]
     covariates = list(dict.fromkeys(covariates))
     check_columns(survey, covariates, "covariate")
-    spec = resolve_spec(survey, design, waves)
-    if inference is not None and "randomization" in inference and spec.design != "randomized":
+    spec = study_design(survey, design, waves=waves, clustered=True, what="evaluate()")
+    if inference is not None and "randomization" in inference and spec.kind != "randomized":
         raise UsageError(
             "inference='randomization' needs design='randomized' (villages randomly assigned); "
-            f"the design here is {spec.design!r}."
+            f"the design here is {spec.kind!r}."
         )
-    resolved = [_outcome_values(survey, o) for o in outcomes]
+    resolved = [resolve_outcome(survey, o) for o in outcomes]
     if family is None:
         family = outcomes[0] if len(outcomes) == 1 else "outcomes: " + ", ".join(outcomes)
 
     rows: list[dict[str, Any]] = []
     samples, means, descriptions = [], [], {}
-    for outcome_name, (values, desc) in zip(outcomes, resolved, strict=True):
-        descriptions[outcome_name] = desc
-        panel = build_panel(survey, values, covariates, spec)
+    for outcome_name, resolved_outcome in zip(outcomes, resolved, strict=True):
+        descriptions[outcome_name] = resolved_outcome.description
+        panel = build_panel(survey, resolved_outcome.values, covariates, spec)
         check_support(survey, panel, spec, f"evaluate(outcome={outcome_name!r})", paired=True)
         samples.append(panel.sample.assign(outcome=outcome_name))
         means.append(_means_table(panel, spec, outcome_name))
         out_rows: list[dict[str, Any]] = []
-        arms = (
-            [spec.treated_label, *sorted(set(panel.resp["arm"].astype(str)) - {spec.treated_label})]
-            if spec.two_arms
-            else sorted(set(panel.resp["arm"].astype(str)))
-        )
-        for arm in arms:
+        # the arms at baseline, the treated arm first (an arm seen only later has no change)
+        for arm in [str(a) for a in spec.arms] or [spec.treated_label]:
             sub = panel.resp.loc[panel.resp["arm"].astype(str) == arm]
             out_rows.extend(within_rows(sub, arm, spec, alpha))
-        if spec.design in ("comparison", "randomized"):
+        if spec.kind in ("comparison", "randomized"):
             key = zlib.crc32(outcome_name.encode("utf-8"))
             between, extra = between_rows(
                 panel,
@@ -1284,7 +1115,7 @@ def evaluate(
             out_rows.append(_standardised_row(extra, spec))
         for r in out_rows:
             r["outcome"] = outcome_name
-            r["design"] = spec.design
+            r["design"] = spec.kind
         rows.extend(out_rows)
 
     bootstrap = [
@@ -1301,11 +1132,11 @@ def evaluate(
     table["n"] = table["n"].astype("Int64")
     table["n_clusters"] = table["n_clusters"].astype("Int64")
 
-    notes = [spec.reason, f"Waves: {spec.pre} (baseline) and {spec.post} (follow-up)."]
+    notes = [spec.reason, f"Waves: {spec.baseline} (baseline) and {spec.followup} (follow-up)."]
     notes.extend(f"Outcome {k}: {v}." for k, v in descriptions.items())
     if covariates:
         notes.append(f"Covariates (time-constant): {', '.join(covariates)}.")
-    if spec.design in ("comparison", "randomized"):
+    if spec.kind in ("comparison", "randomized"):
         notes.append(
             "The default answer is the CR2 row (Satterthwaite df); CR1 uses t(G-1); no "
             "cluster-robust p-value here uses the normal distribution."
@@ -1320,13 +1151,13 @@ def evaluate(
         "Paired t, Wilcoxon and the d/g effect-size intervals treat respondents as "
         "independent (they ignore village clustering)."
     )
-    title = f"Workshop evaluation ({spec.design}): {', '.join(outcomes)}"
+    title = f"Workshop evaluation ({spec.kind}): {', '.join(outcomes)}"
     info = {
-        "design": spec.design,
+        "design": spec.kind,
         "design_reason": spec.reason,
         "outcomes": list(outcomes),
         "covariates": list(covariates),
-        "waves": (spec.pre, spec.post),
+        "waves": (spec.baseline, spec.followup),
         "treated": spec.treated_label,
         "comparison": spec.comparison_label if spec.two_arms else None,
         "adjust": adjust,

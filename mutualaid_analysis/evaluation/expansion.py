@@ -26,14 +26,13 @@ from ..gradient.describe import empty_circle_note
 from ..inference import MAX_ENUMERATE
 from ..models.design import check_columns
 from ..results import Result, contract_frame
+from .design import Design, resolve_outcome, study_design
 from .effects import (
-    Design,
     between_rows,
     build_panel,
     check_int,
     check_seed,
     check_support,
-    resolve_spec,
     within_rows,
 )
 
@@ -167,7 +166,7 @@ def circle_expansion(
         covariates = [covariates]
     covariates = list(dict.fromkeys(covariates))
     check_columns(survey, covariates, "covariate")
-    spec = resolve_spec(survey, design, waves)
+    spec = study_design(survey, design, waves=waves, clustered=True, what="circle_expansion()")
     wide = survey.willingness(service)
     cb = survey.codebook
     circles = [c for c in cb.circles if c in wide.columns]
@@ -177,7 +176,7 @@ def circle_expansion(
         )
     near, far = circles[0], circles[-1]
     gap = f"{near} - {far}"
-    series = {c: pd.Series(wide[c].to_numpy(dtype=float), index=survey.data.index) for c in circles}
+    series = {c: resolve_outcome(survey, c, service=service).values for c in circles}
     series[gap] = series[near] - series[far]
 
     rows: list[dict[str, Any]] = []
@@ -190,13 +189,11 @@ def circle_expansion(
                 survey, panel, spec, f"circle_expansion: willingness {label!r}", paired=False
             )
         )
-        arms = sorted(set(panel.resp["arm"].astype(str)))
-        if spec.two_arms:
-            arms = [spec.treated_label, *[a for a in arms if a != spec.treated_label]]
-        for arm in arms:
+        # the arms at baseline, the treated arm first (an arm seen only later has no change)
+        for arm in [str(a) for a in spec.arms] or [spec.treated_label]:
             sub = panel.resp.loc[panel.resp["arm"].astype(str) == arm]
             rows.extend(r for r in within_rows(sub, arm, spec, alpha) if r["inference"] == "CR2")
-            for w, col in ((spec.pre, "pre"), (spec.post, "post")):
+            for w, col in ((spec.baseline, "pre"), (spec.followup, "post")):
                 v = sub[col].dropna().to_numpy(dtype=float)
                 means.append(
                     {
@@ -207,7 +204,7 @@ def circle_expansion(
                         "n": v.size,
                     }
                 )
-        if spec.design in ("comparison", "randomized"):
+        if spec.kind in ("comparison", "randomized"):
             between, _ = between_rows(
                 panel,
                 spec,
@@ -223,21 +220,21 @@ def circle_expansion(
         for r in rows:
             r.setdefault("circle", label)
     for r in rows:
-        r["design"] = spec.design
+        r["design"] = spec.kind
     table = contract_frame(rows, ID_COLUMNS, EXTRA_COLUMNS)
     table["n"] = table["n"].astype("Int64")
     table["n_clusters"] = table["n_clusters"].astype("Int64")
 
     notes = [
         spec.reason,
-        f"Waves: {spec.pre} (baseline) and {spec.post} (follow-up).",
+        f"Waves: {spec.baseline} (baseline) and {spec.followup} (follow-up).",
         f"Willingness: {'pooled over services' if service is None else service}; "
         f"gap = {near} - {far} (nearest minus farthest circle).",
         *filter(None, [empty_circle_note(cb, service)]),
         *dict.fromkeys(support_notes),
     ]
     gap_info: dict[str, Any] | None = None
-    if spec.design in ("comparison", "randomized"):
+    if spec.kind in ("comparison", "randomized"):
         cr2 = table.loc[
             (table["circle"] == gap)
             & (table["estimand"] == "between-arm effect")
@@ -257,14 +254,14 @@ def circle_expansion(
             f"{100 * (1 - alpha):g}% CI {cr2['conf_low']:.3g} to {cr2['conf_high']:.3g}, "
             f"p = {cr2['p_value']:.3g}). A widening ripple is a negative gap effect."
         )
-    title = f"Does the ripple widen? Willingness by circle ({spec.design})"
+    title = f"Does the ripple widen? Willingness by circle ({spec.kind})"
     return ExpansionResult(
         table=table,
         title=title,
         notes=tuple(notes),
         tables={"means": pd.DataFrame(means)},
         info={
-            "design": spec.design,
+            "design": spec.kind,
             "design_reason": spec.reason,
             "gap": gap,
             "near": near,
@@ -272,7 +269,7 @@ def circle_expansion(
             "service": service,
             "gap_effect": gap_info,
             "covariates": covariates,
-            "waves": (spec.pre, spec.post),
+            "waves": (spec.baseline, spec.followup),
             "seed": seed,
             "B": B,
             "alpha": alpha,

@@ -475,12 +475,18 @@ def privacy_gate(name: str, table: pd.DataFrame, notes: list[str]) -> pd.DataFra
 
 # --------------------------------------------------------------------------- the pipeline
 def _has_arms(survey: Survey) -> bool:
-    cb = survey.codebook
-    g, treated = cb.survey.group, cb.survey.treated
-    if not g or treated is None or g not in survey.data.columns:
-        return False
-    values = set(survey.data[g].dropna().astype(str))
-    return str(treated) in values and len(values) >= 2
+    """Workshop and comparison arms at baseline (the evaluation's rule; one wave: all rows)."""
+    from ..evaluation.design import study_design
+
+    try:
+        return study_design(survey).two_arms
+    except UsageError:  # fewer than two waves: every row is the baseline
+        cb = survey.codebook
+        g, treated = cb.survey.group, cb.survey.treated
+        if not g or treated is None or g not in survey.data.columns:
+            return False
+        values = set(survey.data[g].dropna().astype(str))
+        return str(treated) in values and len(values) >= 2
 
 
 def resolve_settings(config: Config, survey: Survey) -> dict[str, Any]:
