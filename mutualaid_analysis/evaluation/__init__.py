@@ -6,7 +6,8 @@ standards (:func:`attrition`, :func:`baseline_equivalence`), the
 participant flow of the diagram (:func:`participant_flow`) and individual
 reliable change (:func:`reliable_change`); workshop effects with few-cluster
 inference (:func:`evaluate`) and whether the ripple widens
-(:func:`circle_expansion`).
+(:func:`circle_expansion`).  What every one of them compares -- the waves,
+the arms, the design -- is resolved once, by :func:`study_design`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .attrition import (
     participant_flow,
 )
 from .change import ReliableChangeResult, reliable_change
+from .design import Outcome, StudyDesign, resolve_outcome, study_design
 from .effects import (
     EvaluationResult,
     evaluate,
@@ -36,8 +38,10 @@ __all__ = [
     "EvaluationResult",
     "ExpansionResult",
     "FlowResult",
+    "Outcome",
     "ReliabilityResult",
     "ReliableChangeResult",
+    "StudyDesign",
     "attrition",
     "attrition_boundary",
     "baseline_equivalence",
@@ -52,5 +56,7 @@ __all__ = [
     "participant_flow",
     "reliability",
     "reliable_change",
+    "resolve_outcome",
     "score_scale",
+    "study_design",
 ]
