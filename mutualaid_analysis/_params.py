@@ -37,6 +37,7 @@ __all__ = [
     "check_conf_level",
     "check_count",
     "check_seed",
+    "describe_seed",
     "fresh_seed",
     "recorded_seed",
     "renamed_arguments",
@@ -264,6 +265,15 @@ def seed_int(seed: Any, name: str = "seed") -> int:
     if isinstance(checked, np.random.SeedSequence):
         return int(checked.generate_state(1, np.uint64)[0] >> (64 - _SEED_BITS))
     return checked
+
+
+def describe_seed(seed: Any) -> str:
+    """A checked seed as the ``method`` text says it: the integer, or where it came from."""
+    if isinstance(seed, int):
+        return str(seed)
+    if isinstance(seed, np.random.Generator):
+        return "a numpy Generator's stream"
+    return "a derived stream"
 
 
 def recorded_seed(seed: Any) -> int | None:
