@@ -93,11 +93,11 @@ def main() -> None:
     y, X, g, *_ = did_arrays(big, "villagers")
     n, G = len(y), len(np.unique(g))
     print(f"   rows = {n:,}, villages = {G}, k = {X.shape[1]}")
-    wb = partial(wild_cluster_bootstrap, y, X, g, 3, B=9999, seed=7)
+    wb = partial(wild_cluster_bootstrap, y, X, g, 3, n_boot=9999, seed=7)
     t_p = best_of(partial(wb, conf_int=False), args.repeat)
     t_ci = best_of(wb, args.repeat)
     res = wb()
-    V, _, _ = bootstrap_weight_matrix(G, 9999, "auto", 7)
+    V, _, _ = bootstrap_weight_matrix(G, 9999, "auto", seed=7)
     sub = V[:, : args.naive_reps]
     codes = pd.factorize(g)[0]
     t_naive = best_of(partial(naive.wcr_t_star, y, X, codes, 3, 0.0, sub), 1)

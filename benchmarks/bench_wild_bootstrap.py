@@ -72,11 +72,11 @@ def main() -> None:
         (30, 9999, "G=30, Webb, B=9999"),
     ):
         y, X, g = make_data(G)
-        res = wild_cluster_bootstrap(y, X, g, 1, B=B, seed=7)
-        p_only = partial(wild_cluster_bootstrap, y, X, g, 1, B=B, seed=7, conf_int=False)
+        res = wild_cluster_bootstrap(y, X, g, 1, n_boot=B, seed=7)
+        p_only = partial(wild_cluster_bootstrap, y, X, g, 1, n_boot=B, seed=7, conf_int=False)
         t_p = best_of(p_only, args.repeat)
-        t_ci = best_of(partial(wild_cluster_bootstrap, y, X, g, 1, B=B, seed=7), args.repeat)
-        V, _, _ = bootstrap_weight_matrix(G, B, "auto", 7)
+        t_ci = best_of(partial(wild_cluster_bootstrap, y, X, g, 1, n_boot=B, seed=7), args.repeat)
+        V, _, _ = bootstrap_weight_matrix(G, B, "auto", seed=7)
         sub = V[:, : args.naive_reps]
         t_naive = best_of(partial(naive.wcr_t_star, y, X, g, 1, 0.0, sub), 1)
         t_naive *= V.shape[1] / sub.shape[1]

@@ -37,6 +37,7 @@ RANK: dict[str, int] = {
     "results": 3,
     "labels": 3,
     "output": 3,
+    "_params": 3,
     "data": 4,
     "inference": 4,
     "models": 5,
@@ -250,6 +251,9 @@ def test_known_debts_are_still_debts():
     assert present >= KNOWN_DEBTS, f"no longer occurs, remove: {KNOWN_DEBTS - present}"
 
 
+#: Units whose row of docs/design.md's layer table is proposed with the
+#: change that made them and merged into the page separately.  An entry the
+#: page names fails the test, so that the set only shrinks.
 def test_the_layer_table_is_the_one_in_the_design_page():
     design = (PACKAGE.parent / "docs" / "design.md").read_text(encoding="utf-8")
     section = design.split("### What may import what", 1)[1].split("\n### ", 1)[0]

@@ -49,7 +49,7 @@ def _null_rejections(seed: int) -> dict[str, dict[str, bool]]:
         "gses",
         design="comparison",
         seed=1,
-        B=9999,
+        n_boot=9999,
         inference=["CR1", "CR2", "wild bootstrap"],
     ).table
     rows = table[table["estimand"] == "between-arm effect"].to_dict("records")

@@ -272,7 +272,7 @@ def test_errors(ref_survey, ref_frame):
 def test_same_seed_same_table_with_drawn_weights(ref_survey):
     # B = 255 < 2^10 and max_enumerate = 100 < 252: Webb weights and random
     # assignments are drawn, so the seed matters.
-    kw = {"outcome": "gses", "design": "randomized", "B": 255, "max_enumerate": 100, "n_draws": 199}
+    kw = {"outcome": "gses", "design": "randomized", "n_boot": 255, "max_enumerate": 100, "n_draws": 199}
     a = evaluate(ref_survey, seed=11, **kw)
     b = evaluate(ref_survey, seed=11, **kw)
     pd.testing.assert_frame_equal(a.table, b.table)
@@ -285,7 +285,7 @@ def test_same_seed_same_table_with_drawn_weights(ref_survey):
 
 
 def test_outcome_numbers_do_not_depend_on_the_family(ref_survey):
-    kw = {"design": "comparison", "B": 255, "seed": 3}
+    kw = {"design": "comparison", "n_boot": 255, "seed": 3}
     single = evaluate(ref_survey, outcome="gses", **kw).table
     both = evaluate(ref_survey, outcomes=["will_rel", "gses"], **kw).table
     part = both.loc[both["outcome"] == "gses"].reset_index(drop=True)
@@ -392,7 +392,7 @@ def test_recovers_known_effects():
     survey, truth = ma.simulate_survey(
         seed=31, n_villages=20, per_village=60, workshop_efficacy=0.8
     )
-    res = evaluate(survey, outcomes=["gses", "knows_platform"], seed=2, B=999)
+    res = evaluate(survey, outcomes=["gses", "knows_platform"], seed=2, n_boot=999)
     t = res.table
     targets = {
         "gses": truth["workshop"]["efficacy"]["att_sum_score"],
@@ -409,7 +409,7 @@ def test_recovers_known_effects():
 
 
 def test_circle_outcome_on_the_sample():
-    res = evaluate(ma.load_sample(), outcome="villagers", seed=1, B=999)
+    res = evaluate(ma.load_sample(), outcome="villagers", seed=1, n_boot=999)
     assert res.info["design"] == "comparison"
     assert len(res.effects()) == 2
 
@@ -445,8 +445,8 @@ def test_did_randomization_matches_a_refit_loop(ref_frame):
 
 
 def test_circle_outcome_equals_expansion_rows(ref_survey):
-    ev = evaluate(ref_survey, outcome="villagers", seed=1, B=255)
-    ex = circle_expansion(ref_survey, seed=1, B=255)
+    ev = evaluate(ref_survey, outcome="villagers", seed=1, n_boot=255)
+    ex = circle_expansion(ref_survey, seed=1, n_boot=255)
     a = _row(ev.table, model="DiD", inference="CR2")
     b = _row(ex.table, circle="villagers", estimand="between-arm effect", inference="CR2")
     assert_allclose(
@@ -559,7 +559,7 @@ FOUR_VILLAGES = {"青山村": "工作坊村", "柳树村": "工作坊村", "东�
 def test_ids_that_lost_their_zeros_are_named_as_the_cause(tmp_path):
     survey = write_panel_export(tmp_path, FOUR_VILLAGES, lose_zeros=True)
     with pytest.raises(ma.InsufficientDataError) as err:
-        evaluate(survey, outcome="自评健康", seed=1, B=99)
+        evaluate(survey, outcome="自评健康", seed=1, n_boot=99)
     msg = str(err.value)
     assert msg.startswith("evaluate(outcome='自评健康'): ")
     assert "0 of the 16 respondents of the follow-up matched a baseline id" in msg
@@ -568,21 +568,21 @@ def test_ids_that_lost_their_zeros_are_named_as_the_cause(tmp_path):
     assert not isinstance(err.value, UsageError)  # the data, not the call: exit code 1
     # the DiD of circle_expansion does not need matched respondents: it runs, and says
     # why the within-arm rows are empty
-    res = circle_expansion(survey, seed=1, B=99)
+    res = circle_expansion(survey, seed=1, n_boot=99)
     assert any("within-arm changes are not estimable" in n and "0 of the 16" in n
                for n in res.notes)
     assert res.table.loc[res.table["estimand"] == "between-arm effect", "estimate"].notna().all()
     # with the ids intact, the same file is analysed
     ok = write_panel_export(tmp_path, FOUR_VILLAGES)
-    table = evaluate(ok, outcome="自评健康", seed=1, B=99).table
+    table = evaluate(ok, outcome="自评健康", seed=1, n_boot=99).table
     assert table["n_clusters"].max() == 4
 
 
 def test_one_village_per_arm_is_refused(tmp_path):
     two = {"青山村": "工作坊村", "东河村": "对照村"}
     survey = write_panel_export(tmp_path, two)
-    for run in (lambda: evaluate(survey, outcome="自评健康", seed=1, B=99),
-                lambda: circle_expansion(survey, seed=1, B=99)):
+    for run in (lambda: evaluate(survey, outcome="自评健康", seed=1, n_boot=99),
+                lambda: circle_expansion(survey, seed=1, n_boot=99)):
         with pytest.raises(ma.InsufficientDataError,
                            match="1 village in '工作坊村' and 1 village in '对照村'") as err:
             run()
@@ -608,7 +608,7 @@ def test_a_circle_without_items_is_refused_before_it_could_be_an_outcome(tmp_pat
     with pytest.raises(UsageError, match=r"Unknown outcome 'friends'\. Outcomes are .* its "
                                          r"circles \['relatives', 'villagers'\]"):
         evaluate(survey, outcome="friends")
-    res = circle_expansion(survey, seed=1, B=99)
+    res = circle_expansion(survey, seed=1, n_boot=99)
     assert "friends" not in set(res.table["circle"])
     assert not any("left out" in n for n in res.notes)
 

@@ -93,7 +93,7 @@ def test_table_shape(ref_result):
 def test_gap_equals_difference_of_circle_effects_with_same_respondents(ref_frame):
     # Keep rows where every circle is answered: then tau_gap = tau_near - tau_far.
     full = ref_frame.dropna(subset=["will_rel", "will_fri", "will_vil"])
-    res = circle_expansion(from_frame(full, CODEBOOK), B=255, seed=1)
+    res = circle_expansion(from_frame(full, CODEBOOK), n_boot=255, seed=1)
     cr2 = _rows(res.table, estimand="between-arm effect", inference="CR2").set_index("circle")
     assert_allclose(
         cr2.loc["relatives - villagers", "estimate"],
@@ -103,7 +103,7 @@ def test_gap_equals_difference_of_circle_effects_with_same_respondents(ref_frame
 
 def test_recovers_a_widening_ripple():
     survey, truth = ma.simulate_survey(seed=8, n_villages=20, per_village=60)
-    res = circle_expansion(survey, seed=3, B=999)
+    res = circle_expansion(survey, seed=3, n_boot=999)
     t = res.table
     for circle in ("relatives", "friends", "villagers"):
         row = _rows(t, circle=circle, estimand="between-arm effect", inference="CR2").iloc[0]
@@ -142,8 +142,8 @@ def test_one_arm_gives_changes_only(ref_frame):
 
 def test_same_seed_same_table(ref_frame):
     survey = from_frame(ref_frame, CODEBOOK)
-    a = circle_expansion(survey, B=99, seed=4)
-    b = circle_expansion(survey, B=99, seed=4)
+    a = circle_expansion(survey, n_boot=99, seed=4)
+    b = circle_expansion(survey, n_boot=99, seed=4)
     pd.testing.assert_frame_equal(a.table, b.table)
     with pytest.raises(UsageError, match="seed must be"):
         circle_expansion(survey, seed="x")

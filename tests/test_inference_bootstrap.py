@@ -60,7 +60,7 @@ def test_observed_t_is_the_cr1s_t_of_cluster_ols():
 
 def test_confidence_interval_is_where_the_naive_p_value_crosses_alpha():
     y, X, g = _data(7, 5)
-    res = wild_cluster_bootstrap(y, X, g, 1, alpha=0.1)
+    res = wild_cluster_bootstrap(y, X, g, 1, conf_level=0.9)
     V = naive.sign_vectors(7)
     lo, hi = res.conf_int
     assert lo < res.estimate < hi
@@ -79,8 +79,8 @@ def test_confidence_interval_is_where_the_naive_p_value_crosses_alpha():
 
 def test_enumeration_with_g12_ignores_the_seed():
     y, X, g = _data(12, 6)
-    a = wild_cluster_bootstrap(y, X, g, 2, seed=1, B=9999)
-    b = wild_cluster_bootstrap(y, X, g, 2, seed=987654, B=4096)
+    a = wild_cluster_bootstrap(y, X, g, 2, seed=1, n_boot=9999)
+    b = wild_cluster_bootstrap(y, X, g, 2, seed=987654, n_boot=4096)
     assert a.enumerated and b.enumerated and a.B == b.B == 4096
     assert a.p_value == b.p_value
     assert a.conf_int == b.conf_int
@@ -89,18 +89,18 @@ def test_enumeration_with_g12_ignores_the_seed():
 
 def test_webb_draws_are_reproducible_by_seed_and_match_naive():
     y, X, g = _data(15, 7)
-    a = wild_cluster_bootstrap(y, X, g, 2, B=399, seed=11)
-    b = wild_cluster_bootstrap(y, X, g, 2, B=399, seed=11)
+    a = wild_cluster_bootstrap(y, X, g, 2, n_boot=399, seed=11)
+    b = wild_cluster_bootstrap(y, X, g, 2, n_boot=399, seed=11)
     assert not a.enumerated and a.weights == "Webb" and a.B == 399
     assert a.p_value == b.p_value and a.conf_int == b.conf_int
-    V, name, enumerated = bootstrap_weight_matrix(15, 399, "auto", 11)
+    V, name, enumerated = bootstrap_weight_matrix(15, 399, "auto", seed=11)
     assert name == "Webb" and not enumerated
     assert set(np.round(np.unique(V) ** 2, 12)) == {0.5, 1.0, 1.5}
     assert abs(a.p_value - naive.wcr_p_value(y, X, g, 2, 0.0, V)) <= 1e-10
 
 
 def test_random_rademacher_when_too_many_clusters_to_enumerate():
-    V, name, enumerated = bootstrap_weight_matrix(20, 999, "rademacher", 3)
+    V, name, enumerated = bootstrap_weight_matrix(20, 999, "rademacher", seed=3)
     assert name == "Rademacher" and not enumerated and V.shape == (20, 999)
     assert set(np.unique(V)) == {-1.0, 1.0}
 
@@ -125,5 +125,5 @@ def test_table_and_errors():
         wild_cluster_bootstrap(y, X, g, 2, bootstrap_weights="mammen")
     with pytest.raises(UsageError, match="Unknown term 'w'"):
         wild_cluster_bootstrap(y, X, g, "w")
-    with pytest.raises(UsageError, match="B must be a positive integer"):
-        wild_cluster_bootstrap(y, X, g, 2, B=0)
+    with pytest.raises(UsageError, match="n_boot must be a positive integer"):
+        wild_cluster_bootstrap(y, X, g, 2, n_boot=0)

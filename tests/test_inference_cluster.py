@@ -147,7 +147,7 @@ def test_result_interface_and_table_contract():
     assert list(table.columns) == list(TABLE_COLUMNS)
     assert table["method"].eq("OLS, CR2 (Pustejovsky-Tipton), Satterthwaite df").all()
     assert (table["n"] == len(DATA)).all() and (table["n_clusters"] == 8).all()
-    ci = fit.conf_int(0.1)
+    ci = fit.conf_int(conf_level=0.9)
     assert (ci["conf_low"] < fit.coef).all() and (ci["conf_high"] > fit.coef).all()
     assert_allclose(fit.statistic, fit.coef / fit.std_error)
     assert "CR2" in fit.summary() and "<table" in fit._repr_html_()

@@ -20,8 +20,8 @@ def sample():
     "make",
     [
         lambda s: ma.gradient(s),
-        lambda s: ma.evaluate(s, outcome="gses", seed=1, B=99),
-        lambda s: ma.circle_expansion(s, seed=1, B=99),
+        lambda s: ma.evaluate(s, outcome="gses", seed=1, n_boot=99),
+        lambda s: ma.circle_expansion(s, seed=1, n_boot=99),
         lambda s: ma.fit_ordinal(s, ["age"], ["lives_alone"], service="daily_care"),
     ],
     ids=["gradient", "evaluate", "circle_expansion", "fit_ordinal"],

@@ -123,8 +123,8 @@ def test_lower_is_better_swaps_the_labels():
 def test_a_single_variable_needs_its_reliability():
     with pytest.raises(UsageError, match="reliability"):
         reliable_change(survey(), "x")
-    with pytest.raises(UsageError, match="level"):
-        reliable_change(survey(), "x", reliability=0.8, level=2)
+    with pytest.raises(UsageError, match="conf_level"):
+        reliable_change(survey(), "x", reliability=0.8, conf_level=2)
 
 
 def test_default_sd_is_the_baseline_sd():

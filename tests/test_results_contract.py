@@ -16,7 +16,7 @@ ANALYSES = {
     "scalability": {},
     "fit_ordinal": {},
     "reliability": {"scale": "gses"},
-    "evaluate": {"outcome": "gses", "B": 99},
+    "evaluate": {"outcome": "gses", "n_boot": 99},
     "attrition": {},
     "baseline_equivalence": {"variables": ["gses"]},
     "circle_expansion": {},

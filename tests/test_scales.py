@@ -138,7 +138,7 @@ def test_omega_matches_psych_fa_minres(rel):
 
 
 def test_feldt_level_matches_psych_alpha_ci():
-    low, high = feldt_ci(REF["raw_alpha"], REF["n"], 10, level=0.90)
+    low, high = feldt_ci(REF["raw_alpha"], REF["n"], 10, conf_level=0.90)
     assert_allclose([low, high], [REF["feldt90_lower"], REF["feldt90_upper"]], rtol=0, atol=1e-12)
 
 
@@ -163,8 +163,8 @@ def test_village_bootstrap_is_reproducible(sample):
 def test_reliability_errors(sample):
     with pytest.raises(UsageError, match="scale"):
         reliability(sample, "nope")
-    with pytest.raises(UsageError, match="level"):
-        reliability(sample, "gses", level=1.5)
+    with pytest.raises(UsageError, match="conf_level"):
+        reliability(sample, "gses", conf_level=1.5)
     with pytest.raises(UsageError, match="n_boot"):
         reliability(sample, "gses", n_boot=-1)
 

@@ -140,10 +140,10 @@ def test_share_conf_int_edges():
     se=st.floats(0, 10),
     df=st.floats(0.5, 1000),
     n=st.integers(1, 100_000),
-    level=st.floats(0.5, 0.999),
+    conf_level=st.floats(0.5, 0.999),
 )
-def test_share_interval_is_inside_unit_interval_and_contains_p(p, se, df, n, level):
-    lo, hi, how = share_conf_int(p, se, df, n, level=level)
+def test_share_interval_is_inside_unit_interval_and_contains_p(p, se, df, n, conf_level):
+    lo, hi, how = share_conf_int(p, se, df, n, conf_level=conf_level)
     assert how in ("logit", "clopper-pearson")
     assert 0.0 <= lo <= p <= hi <= 1.0
 

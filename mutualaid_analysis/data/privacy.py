@@ -1591,6 +1591,7 @@ def _nullable(series: pd.Series) -> pd.Series:
 def suppress_small_counts(
     table: pd.DataFrame,
     count_columns: Sequence[str] | None = None,
+    *,
     threshold: int = 5,
     dependent_columns: Sequence[str] = (),
     suppress_zero: bool = False,

@@ -112,9 +112,9 @@ def wave_rows(survey: Survey, wave: Any) -> pd.DataFrame:
 def score_scale(
     survey: Survey,
     scale: str,
+    *,
     method: ScoreMethod = "sum",
     min_answered: int | None = None,
-    *,
     wave: Any = None,
 ) -> pd.DataFrame:
     """Score a multi-item scale: one score per respondent and wave.

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._params import check_conf_level, renamed_arguments
 from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
@@ -62,13 +63,14 @@ class ReliableChangeResult(Result):
         return self.table.pivot(index="group", columns="term", values="estimate")[list(CATEGORIES)]
 
 
+@renamed_arguments("level")
 def reliable_change(
     survey: Survey,
     outcome: str,
     *,
     reliability: float | None = None,
     sd: float | None = None,
-    level: float = 0.95,
+    conf_level: float = 0.95,
     higher_is_better: bool = True,
     followup: Any = None,
 ) -> ReliableChangeResult:
@@ -89,8 +91,8 @@ def reliable_change(
     sd : float, optional
         The SD in :math:`SE_m`; default: the SD of the baseline scores of all
         baseline respondents (both arms).
-    level : float, default 0.95
-        Two-sided level of the reliable-change criterion (0.95: |RCI| > 1.96)
+    conf_level : float, default 0.95
+        (``level=`` is its deprecated old name.)  Two-sided level of the reliable-change criterion (0.95: |RCI| > 1.96)
         and of the shares' confidence intervals.
     higher_is_better : bool, default True
         Whether an increase is an improvement (True for self-efficacy).
@@ -138,8 +140,7 @@ def reliable_change(
     >>> import mutualaid_analysis as ma
     >>> ma.reliable_change(ma.load_sample(), "gses").shares()  # doctest: +SKIP
     """
-    if not 0 < level < 1:
-        raise UsageError(f"level must be between 0 and 1; got {level!r}.")
+    level = check_conf_level(conf_level)
     d = study_design(
         survey, arms="two", followup=followup, empty_followup=True, what="reliable_change"
     )
@@ -241,6 +242,6 @@ def _share(y: np.ndarray, cluster: np.ndarray, level: float) -> dict[str, Any]:
         fit = cluster_mean(y, cluster, vcov="CR2", name="share")
         se = float(np.asarray(fit.std_error).reshape(-1)[0])
         df = float(np.asarray(fit.df).reshape(-1)[0])
-    low, high, how = share_conf_int(est, se, df, len(y), level=level)
+    low, high, how = share_conf_int(est, se, df, len(y), conf_level=level)
     return {"estimate": est, "std_error": se, "df": df, "conf_low": low, "conf_high": high,
             "how": how}

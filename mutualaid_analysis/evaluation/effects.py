@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .._params import Seed, alpha_of, check_count, renamed_arguments, seed_int
 from ..data.survey import Survey
 from ..exceptions import InsufficientDataError, UsageError
 from ..inference import (
@@ -286,15 +287,17 @@ def _nct_ncp_bound(t: float, df: float, q: float) -> float:
 _ES_COLUMNS = ["term", "estimate", "std_error", "conf_low", "conf_high", "n", "method"]
 
 
-def paired_effect_sizes(pre: Any, post: Any, *, alpha: float = 0.05) -> pd.DataFrame:
+@renamed_arguments("alpha")
+def paired_effect_sizes(pre: Any, post: Any, *, conf_level: float = 0.95) -> pd.DataFrame:
     """Standardised mean change of paired data: d_z, d_av, d_rm and Hedges' g versions.
 
     Parameters
     ----------
     pre, post : array-like, shape (n,)
         Paired values (no missing values).
-    alpha : float, default 0.05
-        Confidence intervals have level ``1 - alpha``.
+    conf_level : float, default 0.95
+        Level of the confidence intervals.  ``alpha=a`` (deprecated) is
+        ``conf_level=1-a``.
 
     Returns
     -------
@@ -353,6 +356,7 @@ def paired_effect_sizes(pre: Any, post: Any, *, alpha: float = 0.05) -> pd.DataF
     if x0.shape != x1.shape or not (np.isfinite(x0).all() and np.isfinite(x1).all()):
         raise UsageError("pre and post must be finite arrays of the same length.")
     n = x0.size
+    alpha = alpha_of(conf_level)
     z = float(stats.norm.ppf(1 - alpha / 2))
     terms = ["d_z", "g_z", "d_av", "g_av", "d_rm", "g_rm"]
     rows = {t: {"term": t, "n": n} for t in terms}
@@ -435,7 +439,7 @@ def within_rows(
     }
     if G >= 2 and n > 1 and np.ptp(d) > 0:
         fit = cluster_mean(d, clusters, vcov="CR2", name=term)
-        c = fit.contrast(term, alpha=alpha)
+        c = fit.contrast(term, conf_level=1 - alpha)
         row.update(
             estimate=c.estimate,
             std_error=c.std_error,
@@ -494,7 +498,7 @@ def within_rows(
     )
     rows.append(row)
     # Standardised mean change.
-    es = paired_effect_sizes(pre, post, alpha=alpha)
+    es = paired_effect_sizes(pre, post, conf_level=1 - alpha)
     for rec in es.to_dict("records"):
         rows.append({**base, "inference": "effect size", "n_clusters": G, **rec})
     return rows
@@ -604,7 +608,7 @@ def between_rows(
             fits[vcov] = fit
             if vcov not in inference:
                 continue
-            c = fit.contrast(term, alpha=alpha)
+            c = fit.contrast(term, conf_level=1 - alpha)
             rows.append(
                 {
                     **base,
@@ -625,9 +629,9 @@ def between_rows(
                 X,
                 cl,
                 term,
-                B=B,
+                n_boot=B,
                 seed=_child_seed(seed, seed_key, mi, 0),
-                alpha=alpha,
+                conf_level=1 - alpha,
                 names=names,
             )
             rows.append(
@@ -664,7 +668,7 @@ def between_rows(
                     max_enumerate=max_enumerate,
                     n_draws=n_draws,
                     seed=ri_seed,
-                    alpha=alpha,
+                    conf_level=1 - alpha,
                     names=names,
                 )
                 rec = {
@@ -687,7 +691,7 @@ def between_rows(
                     max_enumerate=max_enumerate,
                     n_draws=n_draws,
                     seed=ri_seed,
-                    alpha=alpha,
+                    conf_level=1 - alpha,
                 )
                 rec = {
                     k: rec[k]
@@ -697,7 +701,7 @@ def between_rows(
             rows.append({**base, "inference": "randomization", **rec})
         if model == "ANCOVA":
             extra["ancova_frame"] = frame
-            extra["ancova_cr2"] = fits["CR2"].contrast(term, alpha=alpha)
+            extra["ancova_cr2"] = fits["CR2"].contrast(term, conf_level=1 - alpha)
     return rows, extra
 
 
@@ -822,37 +826,22 @@ def _means_table(panel: _Panel, spec: StudyDesign, outcome: str) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def check_int(value: Any, what: str, minimum: int = 1) -> int:
-    """``value`` as an int if it is an integer >= ``minimum``, else UsageError."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise UsageError(f"{what} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
-
-
-def check_seed(seed: Any) -> int | None:
-    """``seed`` if None or a non-negative integer, else UsageError."""
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise UsageError(f"seed must be a non-negative integer or None; got {seed!r}.")
-    return int(seed)
-
-
+@renamed_arguments("alpha", "B")
 def evaluate(
     survey: Survey,
     outcome: str | Sequence[str] | None = None,
+    *,
     covariates: Sequence[str] = (),
     design: Design = "auto",
-    seed: int | None = None,
-    *,
+    seed: Seed = None,
     outcomes: Sequence[str] | None = None,
     adjust: Adjustment = "holm",
     family: str | None = None,
     waves: Sequence[Any] | None = None,
-    B: int = 9999,
+    n_boot: int = 9999,
     max_enumerate: int = MAX_ENUMERATE,
     n_draws: int = 9999,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     inference: Sequence[InferenceMethod] | None = None,
 ) -> EvaluationResult:
     """Evaluate a workshop from before/after data: change within arms, effect between arms.
@@ -880,13 +869,15 @@ def evaluate(
         never "randomized" (the codebook does not record how villages were
         assigned).  The design used is in ``info["design"]``, the ``design``
         column and the notes.
-    seed : int, optional
-        Seeds the wild bootstrap (Webb weights, drawn when 2^G > B) and the
-        Monte Carlo randomisation test; the same seed gives an identical
+    seed : int, numpy Generator or None, default None
+        Seeds the wild bootstrap (Webb weights, drawn when 2^G > n_boot) and
+        the Monte Carlo randomisation test; the same seed gives an identical
         table.  Each outcome, model and method gets its own stream
         (``SeedSequence(seed, spawn_key=...)``), so an outcome's numbers do
-        not depend on the other outcomes in the family.  Not needed when
-        every sign vector / assignment is enumerated.
+        not depend on the other outcomes in the family.  None draws a fresh
+        seed (a Generator gives one drawn from it); the integer used is in
+        ``info["seed"]``, so ``seed=res.info["seed"]`` repeats the run.
+        Not needed when every sign vector / assignment is enumerated.
     outcomes : sequence of str, optional
         Several outcomes: one family for multiplicity adjustment.
     adjust : {"holm", "BH"}, default "holm"
@@ -897,20 +888,22 @@ def evaluate(
         ``"outcomes: a, b, ..."``).
     waves : pair of wave names, optional
         Baseline and follow-up (default: the first and last wave present).
-    B : int, default 9999
-        Wild bootstrap replications (all 2^G sign vectors when 2^G <= B).
+    n_boot : int, default 9999
+        Wild bootstrap replications (all 2^G sign vectors when 2^G <=
+        n_boot).  ``B=`` is its deprecated old name.
     max_enumerate : int, default 200000
         Randomisation inference enumerates every assignment of the same
         number of workshop villages when there are at most this many.
     n_draws : int, default 9999
         Random assignments otherwise.
-    alpha : float, default 0.05
-        Intervals have level ``1 - alpha``.
+    conf_level : float, default 0.95
+        Level of the intervals.  ``alpha=a`` (deprecated) is
+        ``conf_level=1-a``.
     inference : list of {"CR2", "CR1", "wild bootstrap", "randomization"}, optional
         The inference methods of the between-arm effect to run and report
         (the ``inference`` column).  Default: CR2, CR1 and the wild cluster
         bootstrap, plus randomisation inference when ``design="randomized"``.
-        Leaving out the bootstrap saves its ``B`` draws; "randomization"
+        Leaving out the bootstrap saves its ``n_boot`` draws; "randomization"
         needs ``design="randomized"``.  The within-arm change and the
         standardised effect are always reported.
 
@@ -984,7 +977,7 @@ def evaluate(
     * ``CR1``: CR1S (factor ``G/(G-1) (N-1)/(N-k)``) with t(G-1);
     * ``wild bootstrap``: the wild cluster restricted bootstrap of the CR1
       t statistic (Rademacher weights, every one of the 2^G sign vectors
-      when 2^G <= B, else B draws of Webb's six-point weights), CI by test
+      when 2^G <= n_boot, else n_boot draws of Webb's six-point weights), CI by test
       inversion (Cameron, Gelbach & Miller 2008; Webb 2023);
     * ``randomization`` (design "randomized" only): the coefficient under
       every assignment of the same number of workshop villages (or
@@ -1064,12 +1057,11 @@ def evaluate(
             raise UsageError(f"inference is empty; choose from {list(INFERENCE_METHODS)}.")
         for m in inference:
             _choice(m, INFERENCE_METHODS, "inference")
-    B = check_int(B, "B")
-    max_enumerate = check_int(max_enumerate, "max_enumerate")
-    n_draws = check_int(n_draws, "n_draws")
-    seed = check_seed(seed)
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise UsageError(f"alpha must be strictly between 0 and 1; got {alpha!r}.")
+    B = check_count(n_boot, "n_boot")
+    max_enumerate = check_count(max_enumerate, "max_enumerate")
+    n_draws = check_count(n_draws, "n_draws")
+    seed = seed_int(seed)
+    alpha = alpha_of(conf_level)
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(dict.fromkeys(covariates))
@@ -1163,10 +1155,12 @@ def evaluate(
         "adjust": adjust,
         "family": family,
         "seed": seed,
-        "B": B,
+        "n_boot": B,
+        "B": B,  # the former name, kept for one release
         "max_enumerate": max_enumerate,
         "n_draws": n_draws,
-        "alpha": alpha,
+        "conf_level": float(conf_level),
+        "alpha": alpha,  # 1 - conf_level, kept for one release
         # per outcome and model: the wild bootstrap as run (clusters, replications used,
         # enumerated or drawn, weights, seed); the report reads its methods text from here
         "bootstrap": bootstrap,

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._params import Seed, alpha_of, check_count, renamed_arguments, seed_int
 from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..gradient.describe import empty_circle_note
@@ -30,8 +31,6 @@ from .design import Design, resolve_outcome, study_design
 from .effects import (
     between_rows,
     build_panel,
-    check_int,
-    check_seed,
     check_support,
     within_rows,
 )
@@ -67,18 +66,19 @@ class ExpansionResult(Result):
         return t.loc[mask].reset_index(drop=True)
 
 
+@renamed_arguments("alpha", "B")
 def circle_expansion(
     survey: Survey,
     *,
     service: str | None = None,
     covariates: Sequence[str] = (),
     design: Design = "auto",
-    seed: int | None = None,
+    seed: Seed = None,
     waves: Sequence[Any] | None = None,
-    B: int = 9999,
+    n_boot: int = 9999,
     max_enumerate: int = MAX_ENUMERATE,
     n_draws: int = 9999,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
 ) -> ExpansionResult:
     """Per-circle workshop effects on willingness and the change in the near-far gap.
 
@@ -98,12 +98,16 @@ def circle_expansion(
         As in :func:`~mutualaid_analysis.evaluation.evaluate`; "randomized"
         adds randomisation inference.  With one arm ("prepost") only the
         within-arm changes are reported.
-    seed : int, optional
+    seed : int, numpy Generator or None, default None
         For the wild bootstrap (Webb draws) and Monte Carlo randomisation.
+        None draws a fresh seed, recorded in ``info["seed"]`` (as in
+        :func:`~mutualaid_analysis.evaluation.evaluate`).
     waves : pair of wave names, optional
         Baseline and follow-up (default: first and last present).
-    B, max_enumerate, n_draws, alpha
-        As in :func:`~mutualaid_analysis.evaluation.evaluate`.
+    n_boot, max_enumerate, n_draws, conf_level
+        As in :func:`~mutualaid_analysis.evaluation.evaluate` (``B=`` and
+        ``alpha=`` are the deprecated old names of ``n_boot`` and
+        ``conf_level``: ``alpha=a`` is ``conf_level=1-a``).
 
     Returns
     -------
@@ -156,12 +160,11 @@ def circle_expansion(
     """
     if not isinstance(survey, Survey):
         raise UsageError(f"survey must be a Survey; got {type(survey).__name__}.")
-    B = check_int(B, "B")
-    max_enumerate = check_int(max_enumerate, "max_enumerate")
-    n_draws = check_int(n_draws, "n_draws")
-    seed = check_seed(seed)
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise UsageError(f"alpha must be strictly between 0 and 1; got {alpha!r}.")
+    B = check_count(n_boot, "n_boot")
+    max_enumerate = check_count(max_enumerate, "max_enumerate")
+    n_draws = check_count(n_draws, "n_draws")
+    seed = seed_int(seed)
+    alpha = alpha_of(conf_level)
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(dict.fromkeys(covariates))
@@ -271,7 +274,9 @@ def circle_expansion(
             "covariates": covariates,
             "waves": (spec.baseline, spec.followup),
             "seed": seed,
-            "B": B,
-            "alpha": alpha,
+            "n_boot": B,
+            "B": B,  # the former name, kept for one release
+            "conf_level": float(conf_level),
+            "alpha": alpha,  # 1 - conf_level, kept for one release
         },
     )

@@ -17,6 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .._params import (
+    Seed,
+    check_conf_level,
+    check_count,
+    check_seed,
+    describe_seed,
+    recorded_seed,
+    renamed_arguments,
+)
 from ..data.scales import (
     SCORE_METHODS,
     ScoreMethod,
@@ -73,14 +82,17 @@ def _standardised_alpha(r: np.ndarray) -> tuple[float, float]:
     return float(k * rbar / (1 + (k - 1) * rbar)), float(rbar)
 
 
-def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
+@renamed_arguments("level")
+def feldt_ci(alpha: float, n: int, k: int, *, conf_level: float = 0.95) -> tuple[float, float]:
     r"""Feldt's (1965) F-based confidence interval for Cronbach's alpha.
 
     :math:`1 - (1 - \alpha) F_{1-p/2}` to :math:`1 - (1 - \alpha) F_{p/2}`,
-    with :math:`F \sim F(n - 1, (n - 1)(k - 1))` and :math:`p = 1 -` level
-    (``psych::alpha.ci``).
+    with :math:`F \sim F(n - 1, (n - 1)(k - 1))` and :math:`p = 1 -`
+    ``conf_level`` (``psych::alpha.ci``).  ``alpha`` is Cronbach's alpha
+    (not a significance level); ``level=`` is the deprecated old name of
+    ``conf_level``.
     """
-    p = 1 - level
+    p = 1 - check_conf_level(conf_level)
     d1, d2 = n - 1, (n - 1) * (k - 1)
     low = 1 - (1 - alpha) * stats.f.ppf(1 - p / 2, d1, d2)
     high = 1 - (1 - alpha) * stats.f.ppf(p / 2, d1, d2)
@@ -154,14 +166,15 @@ class ReliabilityResult(Result):
         return self.tables["items"]
 
 
+@renamed_arguments("level")
 def reliability(
     survey: Survey,
     scale: str,
     *,
     wave: Any = "baseline",
-    level: float = 0.95,
+    conf_level: float = 0.95,
     n_boot: int = 0,
-    seed: int | None = None,
+    seed: Seed = None,
 ) -> ReliabilityResult:
     """Internal consistency of a multi-item scale: alpha, omega and item statistics.
 
@@ -173,14 +186,15 @@ def reliability(
     wave : optional, default "baseline"
         The wave analysed (the codebook's first by default); ``None`` pools
         the waves (not recommended: repeated respondents).
-    level : float, default 0.95
-        Confidence level.
+    conf_level : float, default 0.95
+        Confidence level (``level=`` is its deprecated old name).
     n_boot : int, default 0
         Village (cluster) bootstrap replicates for a percentile interval of
         alpha that respects clustering; 0 skips it.
-    seed : int, optional
-        Seed of the bootstrap (required when ``n_boot > 0`` for reproducible
-        tables; ``None`` uses 0).
+    seed : int, numpy Generator or None, default None
+        Seed of the bootstrap (same seed, same table).  None draws a fresh
+        seed, recorded in ``info["seed"]`` and the ``method`` text, so the
+        run can be repeated.  (Before this release None meant 0.)
 
     Returns
     -------
@@ -237,10 +251,9 @@ def reliability(
     >>> rel = ma.reliability(ma.load_sample(), "gses")  # doctest: +SKIP
     >>> rel.alpha, rel.omega  # doctest: +SKIP
     """
-    if not 0 < level < 1:
-        raise UsageError(f"level must be between 0 and 1; got {level!r}.")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
-        raise UsageError(f"n_boot must be a whole number >= 0; got {n_boot!r}.")
+    level = check_conf_level(conf_level)
+    n_boot = check_count(n_boot, "n_boot", minimum=0)
+    seed = check_seed(seed)
     items = scale_items(survey, scale)
     k = len(items)
     if k < 2:
@@ -267,7 +280,7 @@ def reliability(
     alpha = cronbach_alpha(x)
     r = np.corrcoef(x, rowvar=False)
     std_alpha, rbar = _standardised_alpha(r)
-    low, high = feldt_ci(alpha, n, k, level)
+    low, high = feldt_ci(alpha, n, k, conf_level=level)
     lam = one_factor_minres(r)
     omega = omega_total(lam)
 
@@ -329,7 +342,7 @@ def reliability(
     if n_boot:
         if clusters is None:
             raise UsageError("n_boot > 0 needs the village column ([survey] cluster).")
-        boot = _cluster_bootstrap_alpha(x, clusters, n_boot, 0 if seed is None else seed)
+        boot = _cluster_bootstrap_alpha(x, clusters, n_boot, seed)
         ok = boot[np.isfinite(boot)]
         p = (1 - level) / 2
         rows.append(
@@ -341,7 +354,7 @@ def reliability(
                 "conf_high": float(np.quantile(ok, 1 - p)),
                 "n": n,
                 "method": f"village cluster bootstrap percentile {pct} CI "
-                f"({n_boot} replicates, seed {0 if seed is None else seed})",
+                f"({n_boot} replicates, seed {describe_seed(seed)})",
             }
         )
     table = contract_frame(rows, id_columns=["scale", "wave"])
@@ -360,12 +373,13 @@ def reliability(
             "n_complete": n,
             "n_incomplete": n_incomplete,
             "n_villages": n_villages,
+            "seed": recorded_seed(seed) if n_boot else None,
         },
     )
 
 
 def _cluster_bootstrap_alpha(
-    x: np.ndarray, clusters: np.ndarray, n_boot: int, seed: int
+    x: np.ndarray, clusters: np.ndarray, n_boot: int, seed: Any
 ) -> np.ndarray:
     rng = np.random.default_rng(seed)
     codes, inverse = np.unique(clusters.astype(str), return_inverse=True)

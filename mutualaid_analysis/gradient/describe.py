@@ -121,10 +121,10 @@ def _group_levels(survey: Survey, frame: pd.DataFrame, by: str) -> list[tuple[An
 
 def gradient(
     survey: Survey,
+    *,
     by: str | None = None,
     service: str | None = None,
     threshold: float = 4,
-    *,
     wave: Any = "baseline",
     vcov: Vcov = "CR2",
     contrasts: bool = True,

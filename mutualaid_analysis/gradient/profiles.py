@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._params import check_conf_level
 from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..inference import SHARE_CI_METHODS, share_conf_int
@@ -99,6 +100,7 @@ def classify_profiles(
         Differences between circles within ``tol`` count as equal (pooled
         means are not integers; values are also rounded to 9 decimals).
     conf_level : float, default 0.95
+        Confidence level of the shares' intervals.
 
     Returns
     -------
@@ -181,8 +183,7 @@ def classify_profiles(
     """
     if not tol >= 0:
         raise UsageError(f"tol must be a non-negative number; got {tol!r}.")
-    if not 0 < conf_level < 1:
-        raise UsageError(f"conf_level must be between 0 and 1; got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level)
     prep = prepare(survey, service, wave, by, what="classify_profiles")
     circles = prep.circles
     k = len(circles)
@@ -205,7 +206,7 @@ def classify_profiles(
         t = _t(df, conf_level)
         counts = onehot.sum(axis=0).astype(int)
         for j, name in enumerate(PROFILES):
-            lo, hi, how = share_conf_int(share[j], se[j], df, b.n, level=conf_level)
+            lo, hi, how = share_conf_int(share[j], se[j], df, b.n, conf_level=conf_level)
             rows.append(
                 {
                     **ident,

@@ -25,10 +25,10 @@ Measure = Literal["mean", "share_willing"]
 
 def plot_ripples(
     survey: Survey,
+    *,
     by: str | None = "group",
     fig: Figure | None = None,
     lang: str = "zh",
-    *,
     measure: Measure = "mean",
     service: str | None = None,
     threshold: float = 4,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._params import Seed, check_conf_level, check_count, check_seed, describe_seed, recorded_seed
 from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..results import Result, contract_frame
@@ -178,14 +179,14 @@ def guttman_errors(x: np.ndarray, order: np.ndarray) -> np.ndarray:
 
 def scalability(
     survey: Survey,
+    *,
     threshold: float = 4,
     service: str | None = None,
-    *,
     wave: Any = "baseline",
     by: str | None = None,
     se: SEMethod = "cluster",
     n_boot: int = 999,
-    seed: int | None = 1,
+    seed: Seed = None,
     conf_level: float = 0.95,
 ) -> Result:
     r"""Does binary willingness form a cumulative (Guttman) scale across circles?
@@ -215,10 +216,13 @@ def scalability(
         delta method ignoring clustering (mokken's).  The iid SE is always
         reported in ``se_iid`` for comparison with ``mokken::coefH``.
     n_boot : int, default 999
-        Bootstrap resamples (``se="bootstrap"``).
-    seed : int or None, default 1
-        Seed of the bootstrap (same seed, same table).
+        Bootstrap resamples (``se="bootstrap"``; at least 2).
+    seed : int, numpy Generator or None, default None
+        Seed of the bootstrap (same seed, same table).  None draws a fresh
+        seed, recorded in ``info["seed"]`` and the ``method`` text, so the
+        run can be repeated.  (The default was 1 before this release.)
     conf_level : float, default 0.95
+        Confidence level of the intervals.
 
     Returns
     -------
@@ -310,17 +314,17 @@ def scalability(
     """
     if se not in SE_METHODS:
         raise UsageError(f"se must be one of {', '.join(map(repr, SE_METHODS))}; got {se!r}.")
-    if se == "bootstrap" and (not isinstance(n_boot, int | np.integer) or n_boot < 2):
-        raise UsageError(f"n_boot must be an integer >= 2 for se='bootstrap'; got {n_boot!r}.")
-    if not 0 < conf_level < 1:
-        raise UsageError(f"conf_level must be between 0 and 1; got {conf_level!r}.")
+    if se == "bootstrap":
+        n_boot = check_count(n_boot, "n_boot", minimum=2)
+    conf_level = check_conf_level(conf_level)
+    seed = check_seed(seed)
     prep = prepare(survey, service, wave, by, what="scalability")
     circles = prep.circles
     k = len(circles)
     pairs = list(itertools.combinations(range(k), 2))
     weights = _weights(k, pairs)
     rng = np.random.default_rng(seed)
-    method = _SE_TEXT[se].format(B=n_boot, seed=seed)
+    method = _SE_TEXT[se].format(B=n_boot, seed=describe_seed(seed))
     method = (
         f"Loevinger's H as mokken::coefH (dichotomous items: willing = value >= "
         f"{threshold:g}; items ordered by popularity); SE: {method}"
@@ -480,7 +484,7 @@ def scalability(
         "threshold": threshold,
         "se": se,
         "n_boot": n_boot if se == "bootstrap" else None,
-        "seed": seed if se == "bootstrap" else None,
+        "seed": recorded_seed(seed) if se == "bootstrap" else None,
         "boot_dropped": dropped,
     }
     title = "Scalability of willingness across circles (Loevinger's H)" + (

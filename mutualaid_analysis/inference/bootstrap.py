@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from .._params import Seed, alpha_of, check_count, check_seed, renamed_arguments
 from ..exceptions import UsageError
 from ._design import check_design
 from ._invert import invert_p_value
@@ -46,8 +47,9 @@ BOOTSTRAP_WEIGHTS: tuple[str, ...] = get_args(BootstrapWeights)
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
+@renamed_arguments("B")
 def bootstrap_weight_matrix(
-    G: int, B: int, kind: BootstrapWeights = "auto", seed: Any = None
+    G: int, n_boot: int, kind: BootstrapWeights = "auto", *, seed: Any = None
 ) -> tuple[np.ndarray, str, bool]:
     """The G x B matrix of cluster weights.
 
@@ -55,14 +57,15 @@ def bootstrap_weight_matrix(
     ----------
     G : int
         Number of clusters.
-    B : int
-        Requested replications.
+    n_boot : int
+        Requested replications (``B=`` is its deprecated old name).
     kind : {"auto", "rademacher", "webb"}
-        "auto": Rademacher with full enumeration if ``2**G <= B``, else Webb.
-        "rademacher": enumerated if ``2**G <= B``, else random signs.
+        "auto": Rademacher with full enumeration if ``2**G <= n_boot``, else Webb.
+        "rademacher": enumerated if ``2**G <= n_boot``, else random signs.
         "webb": Webb's six-point distribution, always drawn at random.
     seed : int, numpy Generator or None
-        Passed to :func:`numpy.random.default_rng` (unused when enumerating).
+        Passed to :func:`numpy.random.default_rng` (unused when enumerating);
+        callers check it with :func:`~mutualaid_analysis._params.check_seed`.
 
     Returns
     -------
@@ -74,6 +77,7 @@ def bootstrap_weight_matrix(
     enumerated : bool
     """
     check_choice(kind, BOOTSTRAP_WEIGHTS, "bootstrap_weights")
+    B = check_count(n_boot, "n_boot")
     if kind in ("auto", "rademacher") and G < 63 and 2**G <= B:
         bits = (np.arange(2**G, dtype=np.int64)[None, :] >> np.arange(G)[:, None]) & 1
         return bits.astype(float) * 2 - 1, "Rademacher", True
@@ -238,6 +242,7 @@ class _WCRPieces:
         return float(hits.mean())
 
 
+@renamed_arguments("alpha", "B")
 def wild_cluster_bootstrap(
     y: Any,
     X: Any,
@@ -245,10 +250,10 @@ def wild_cluster_bootstrap(
     term: str | int,
     *,
     null: float = 0.0,
-    B: int = 9999,
+    n_boot: int = 9999,
     bootstrap_weights: BootstrapWeights = "auto",
-    seed: Any = None,
-    alpha: float = 0.05,
+    seed: Seed = None,
+    conf_level: float = 0.95,
     conf_int: bool = True,
     weights: Any = None,
     names: Sequence[str] | None = None,
@@ -265,17 +270,21 @@ def wild_cluster_bootstrap(
         The coefficient tested: a name (see ``names``) or a column index.
     null : float, default 0
         H0: ``beta_term = null``.
-    B : int, default 9999
-        Replications.  With Rademacher weights and ``2**G <= B`` all ``2**G``
-        sign vectors are used instead (G <= 13 for the default).
+    n_boot : int, default 9999
+        Replications.  With Rademacher weights and ``2**G <= n_boot`` all
+        ``2**G`` sign vectors are used instead (G <= 13 for the default).
+        ``B=`` is its deprecated old name.
     bootstrap_weights : {"auto", "rademacher", "webb"}, default "auto"
-        "auto": Rademacher enumerated when ``2**G <= B``, else Webb's
+        "auto": Rademacher enumerated when ``2**G <= n_boot``, else Webb's
         six-point weights.
-    seed : int, numpy Generator or None
+    seed : int, numpy Generator or None, default None
         For drawn weights; the same seed gives the same result.  The same
-        draws are used for every beta0 in the test inversion.
-    alpha : float, default 0.05
-        Level of the confidence interval.
+        draws are used for every beta0 in the test inversion.  None draws
+        a fresh seed, recorded in the result's ``seed`` (None when every
+        sign vector is enumerated).
+    conf_level : float, default 0.95
+        Level of the confidence interval.  ``alpha=a`` (deprecated) is
+        ``conf_level=1-a``.
     conf_int : bool, default True
         Compute the confidence interval by test inversion.
     weights : array-like, optional
@@ -334,10 +343,9 @@ def wild_cluster_bootstrap(
     clustered errors. Canadian Journal of Economics, 56(3), 839-858.
     """
     check_choice(bootstrap_weights, BOOTSTRAP_WEIGHTS, "bootstrap_weights")
-    if not isinstance(B, int | np.integer) or B < 1:
-        raise UsageError(f"B must be a positive integer; got {B!r}.")
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise UsageError(f"alpha must be strictly between 0 and 1; got {alpha!r}.")
+    B = check_count(n_boot, "n_boot")
+    alpha = alpha_of(conf_level)
+    seed = check_seed(seed)
     design = check_design(y, X, cluster, weights=weights, names=names)
     if isinstance(term, str):
         if term not in design.names:
@@ -352,7 +360,7 @@ def wild_cluster_bootstrap(
         sw = np.sqrt(design.weights)
         Xa, ya = Xa * sw[:, None], ya * sw
     G = design.n_clusters
-    V, wname, enumerated = bootstrap_weight_matrix(G, int(B), bootstrap_weights, seed)
+    V, wname, enumerated = bootstrap_weight_matrix(G, B, bootstrap_weights, seed=seed)
     pieces = _WCRPieces(Xa, ya, design.codes, G, j, V)
     p = pieces.p_value(null)
     if conf_int:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._params import alpha_of, renamed_arguments
 from ..exceptions import UsageError
 from ._design import Design, as_float_vector, check_design
 from .table import make_table
@@ -296,15 +297,21 @@ class ClusterOLSResult:
         """The text of the ``method`` column."""
         return _method_text(self.vcov_type, self.weighted)
 
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Two-sided ``1 - alpha`` t intervals: ``coef +/- t_{df, 1-alpha/2} * std_error``.
+    @renamed_arguments("alpha")
+    def conf_int(self, *, conf_level: float = 0.95) -> pd.DataFrame:
+        """Two-sided t intervals: ``coef +/- t_{df, 1-alpha/2} * std_error``, ``alpha = 1 - conf_level``.
+
+        Parameters
+        ----------
+        conf_level : float, default 0.95
+            Confidence level.  ``alpha=a`` (deprecated) is ``conf_level=1-a``.
 
         Returns
         -------
         pandas.DataFrame
             Index ``names``; columns ``conf_low``, ``conf_high``.
         """
-        _check_alpha(alpha)
+        alpha = alpha_of(conf_level)
         half = stats.t.ppf(1 - alpha / 2, self.df) * self.std_error
         return pd.DataFrame(
             {"conf_low": self.coef - half, "conf_high": self.coef + half},
@@ -352,8 +359,9 @@ class ClusterOLSResult:
             )
         return vec
 
+    @renamed_arguments("alpha")
     def contrast(
-        self, c: Any, *, null: float = 0.0, alpha: float = 0.05, term: str | None = None
+        self, c: Any, *, null: float = 0.0, conf_level: float = 0.95, term: str | None = None
     ) -> ContrastResult:
         """Estimate and test a linear combination ``c'beta`` (H0: ``c'beta = null``).
 
@@ -363,7 +371,8 @@ class ClusterOLSResult:
             Weights, one per coefficient; or ``{term: weight}`` (others 0);
             or a term name.
         null : float, default 0
-        alpha : float, default 0.05
+        conf_level : float, default 0.95
+            Confidence level.  ``alpha=a`` (deprecated) is ``conf_level=1-a``.
         term : str, optional
             Label for the table row (default: the contrast written out).
 
@@ -379,7 +388,7 @@ class ClusterOLSResult:
         G x G matrix of the contrast under the working model; for CR1S and
         CR0, ``df = G - 1``.
         """
-        _check_alpha(alpha)
+        alpha = alpha_of(conf_level)
         vec = self._contrast_vector(c)
         est = float(vec @ self.coef)
         se = float(np.sqrt(vec @ self.vcov @ vec))
@@ -430,11 +439,6 @@ class ClusterOLSResult:
 
     def _repr_html_(self) -> str:
         return self.table.to_html(index=False)
-
-
-def _check_alpha(alpha: float) -> None:
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise UsageError(f"alpha must be a number strictly between 0 and 1; got {alpha!r}.")
 
 
 def cluster_ols(

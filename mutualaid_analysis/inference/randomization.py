@@ -20,6 +20,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from .._params import Seed, alpha_of, check_count, check_seed, renamed_arguments
 from ..exceptions import UsageError
 from ._design import check_design
 from ._invert import invert_p_value
@@ -261,6 +262,7 @@ def extreme(dist: np.ndarray, obs: float, alternative: str = "two-sided") -> np.
     return hit | np.isnan(dist)
 
 
+@renamed_arguments("alpha")
 def randomization_test(
     y: Any,
     X: Any,
@@ -272,8 +274,8 @@ def randomization_test(
     alternative: Alternative = "two-sided",
     max_enumerate: int = MAX_ENUMERATE,
     n_draws: int = 9999,
-    seed: Any = None,
-    alpha: float = 0.05,
+    seed: Seed = None,
+    conf_level: float = 0.95,
     conf_int: bool = True,
     weights: Any = None,
     names: Sequence[str] | None = None,
@@ -303,9 +305,12 @@ def randomization_test(
     n_draws : int, default 9999
         Random assignments otherwise (drawn with replacement from the set of
         assignments, uniform over which G1 clusters are treated).
-    seed : int, numpy Generator or None
-        For the random draws.
-    alpha : float, default 0.05
+    seed : int, numpy Generator or None, default None
+        For the random draws.  None draws a fresh seed, recorded in the
+        result's ``seed`` (None when every assignment is enumerated).
+    conf_level : float, default 0.95
+        Level of the confidence interval.  ``alpha=a`` (deprecated) is
+        ``conf_level=1-a``.
     conf_int : bool, default True
         Invert the sharp null of a constant additive effect (two-sided only).
     weights : array-like, optional
@@ -359,11 +364,10 @@ def randomization_test(
     """
     check_choice(statistic, RI_STATISTICS, "statistic")
     check_choice(alternative, ALTERNATIVES, "alternative")
-    for what, value in (("max_enumerate", max_enumerate), ("n_draws", n_draws)):
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise UsageError(f"{what} must be a positive integer; got {value!r}.")
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise UsageError(f"alpha must be strictly between 0 and 1; got {alpha!r}.")
+    max_enumerate = check_count(max_enumerate, "max_enumerate")
+    n_draws = check_count(n_draws, "n_draws")
+    alpha = alpha_of(conf_level)
+    seed = check_seed(seed)
     design = check_design(y, X, cluster, weights=weights, names=names)
     if isinstance(term, str):
         if term not in design.names:
@@ -441,6 +445,7 @@ def randomization_test(
     )
 
 
+@renamed_arguments("alpha")
 def did_randomization_test(
     y: np.ndarray,
     Z: np.ndarray,
@@ -451,8 +456,8 @@ def did_randomization_test(
     null: float = 0.0,
     max_enumerate: int = MAX_ENUMERATE,
     n_draws: int = 9999,
-    seed: Any = None,
-    alpha: float = 0.05,
+    seed: Seed = None,
+    conf_level: float = 0.95,
     conf_int: bool = True,
 ) -> dict[str, Any]:
     """Randomisation test of the difference-in-differences coefficient.
@@ -464,7 +469,11 @@ def did_randomization_test(
     (that one permutes a single column).
 
     Returns a dict with ``estimate, statistic, p_value, conf_low,
-    conf_high, n_assignments, enumerated, n_treated_clusters, method``.
+    conf_high, n_assignments, enumerated, n_treated_clusters, seed, method``
+    (``seed``: the one used, drawn fresh when None was given; None when
+    every assignment is enumerated).  ``n_draws``, ``seed`` and
+    ``conf_level`` are as in :func:`randomization_test` (``alpha=a``,
+    deprecated, is ``conf_level=1-a``).
 
     Notes
     -----
@@ -482,6 +491,10 @@ def did_randomization_test(
     assignments (:func:`cluster_assignments`), tie rule (:func:`extreme`,
     ``TIE_RTOL``) and p-value (:func:`randomization_p_value`).
     """
+    max_enumerate = check_count(max_enumerate, "max_enumerate")
+    n_draws = check_count(n_draws, "n_draws")
+    alpha = alpha_of(conf_level)
+    seed = check_seed(seed)
     y = np.asarray(y, dtype=float)
     Z = np.asarray(Z, dtype=float)
     post = np.asarray(post, dtype=float)
@@ -548,5 +561,6 @@ def did_randomization_test(
         "n_assignments": m,
         "enumerated": enumerated,
         "n_treated_clusters": G1,
+        "seed": None if enumerated else seed,
         "method": f"randomization inference ({how}), OLS DiD coefficient, two-sided",
     }

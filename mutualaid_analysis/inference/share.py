@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from .._params import check_conf_level, renamed_arguments
 from ..exceptions import UsageError
 from .cluster import VcovType, cluster_mean
 from .table import make_table
@@ -36,8 +37,9 @@ SHARE_CI_METHODS: dict[str, str] = {
 }
 
 
+@renamed_arguments("level")
 def share_conf_int(
-    p: float, se: float, df: float, n: int, *, level: float = 0.95
+    p: float, se: float, df: float, n: int, *, conf_level: float = 0.95
 ) -> tuple[float, float, str]:
     r"""A confidence interval for a share ``p``, inside [0, 1].
 
@@ -52,8 +54,8 @@ def share_conf_int(
     n : int
         The number of respondents the share is computed on (used only when
         ``p`` is 0 or 1).
-    level : float, default 0.95
-        Confidence level.
+    conf_level : float, default 0.95
+        Confidence level (``level=`` is its deprecated old name).
 
     Returns
     -------
@@ -98,8 +100,7 @@ def share_conf_int(
     proportions with small expected number of positive counts estimated
     from survey data. *Survey Methodology*, 24(2), 193-201.
     """
-    if not 0 < level < 1:
-        raise UsageError(f"level must be between 0 and 1; got {level!r}.")
+    level = check_conf_level(conf_level)
     p = float(p)
     if not (np.isfinite(p) and n > 0):
         return math.nan, math.nan, "none"
@@ -120,12 +121,13 @@ def share_conf_int(
     return min(low, p), max(high, p), "logit"
 
 
+@renamed_arguments("level")
 def cluster_share(
     y: Any,
     cluster: Any,
     *,
     vcov: VcovType = "CR2",
-    level: float = 0.95,
+    conf_level: float = 0.95,
     name: str = "share",
 ) -> pd.DataFrame:
     """A share with its village-cluster standard error and a logit-scale CI.
@@ -138,7 +140,8 @@ def cluster_share(
         The respondent's village.
     vcov : {"CR2", "CR1", "CR0"}, default "CR2"
         As in :func:`~mutualaid_analysis.inference.cluster_mean`.
-    level : float, default 0.95
+    conf_level : float, default 0.95
+        Confidence level (``level=`` is its deprecated old name).
     name : str, default "share"
         The ``term`` of the row.
 
@@ -174,7 +177,7 @@ def cluster_share(
         base += " (no interval: fewer than two villages)"
     elif n:
         se = 0.0
-    low, high, how = share_conf_int(p, se, df, n, level=level)
+    low, high, how = share_conf_int(p, se, df, n, conf_level=conf_level)
     return make_table(
         {
             "term": name,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, sparse
 
+from .._params import check_conf_level
 from ..data.survey import Survey
 from ..exceptions import InsufficientDataError, UsageError
 from .design import OrdinalDesign, as_names, ordinal_design
@@ -657,8 +658,7 @@ def fit_ordinal(
     """
     check_choice(link, LINKS, "link")
     check_choice(vcov, VCOV_TYPES, "vcov")
-    if not (isinstance(conf_level, float | int) and 0 < conf_level < 1):
-        raise UsageError(f"conf_level must be a number between 0 and 1; got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level)
     covariates, moderators = as_names(covariates), as_names(moderators)
     design = ordinal_design(
         survey, covariates, moderators, service=service, wave=wave, categorical=categorical

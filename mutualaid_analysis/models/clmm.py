@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .._params import check_conf_level
 from ..data.survey import Survey
 from ..exceptions import BoundaryWarning, HessianWarning, MutualAidError, UsageError
 from ..results import contract_frame
@@ -537,8 +538,7 @@ def fit_ordinal_mixed(
     random_t = _check_random(random)
     nested = len(random_t) == 2
     nq = _check_n_quad(n_quad, nested)
-    if not (0 < conf_level < 1):
-        raise UsageError(f"conf_level must be between 0 and 1; got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level)
     if "village" in random_t and not survey.codebook.survey.cluster:
         raise UsageError("a village random effect needs the codebook's [survey] cluster column.")
     covariates, moderators = as_names(covariates), as_names(moderators)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from .._params import check_conf_level
 from ..exceptions import ConvergenceError, ConvergenceWarning, UsageError
 from ..results import Result, contract_frame
 from .design import OrdinalDesign
@@ -343,7 +344,7 @@ class OrdinalResult(Result):
         return pd.DataFrame(prob, columns=list(self.design.categories), index=index)
 
     def predicted(
-        self, at: Literal["average", "means", "both"] = "both", conf_level: float | None = None
+        self, at: Literal["average", "means", "both"] = "both", *, conf_level: float | None = None
     ) -> pd.DataFrame:
         """Predicted answer probabilities and expected answer per circle (and moderator level).
 
@@ -376,7 +377,7 @@ class OrdinalResult(Result):
         check_choice(at, ("average", "means", "both"), "at")
         if self.design is None or self.spec is None:
             raise UsageError("this result holds no design to predict from.")
-        level = self.conf_level if conf_level is None else conf_level
+        level = self.conf_level if conf_level is None else check_conf_level(conf_level)
         kinds = ["average", "means"] if at == "both" else [at]
         theta, beta, V = self._split()
         lf = link_functions(self.link)

@@ -635,7 +635,7 @@ def run_pipeline(
                 )
             with step("scalability"):
                 results["scalability" + key] = ma.scalability(
-                    survey, thr, service, by=split, seed=s["seed"]
+                    survey, threshold=thr, service=service, by=split, seed=s["seed"]
                 )
     ran += ["gradient", "ordering", "profiles", "scalability"]
     for name in ("gradient", "ordering", "profiles", "scalability"):
@@ -730,7 +730,7 @@ def run_pipeline(
                     covariates=s["covariates"],
                     design=s["design"],
                     seed=s["seed"],
-                    B=s["B"],
+                    n_boot=s["B"],
                 )
             raw["effects"] = results["effects"].table
             raw["effects_means"] = results["effects"].tables["means"]
@@ -745,7 +745,7 @@ def run_pipeline(
                 covariates=s["covariates"],
                 design=s["design"],
                 seed=s["seed"],
-                B=s["B"],
+                n_boot=s["B"],
             )
         raw["circle_expansion"] = results["circle_expansion"].table
         ran.append("circle_expansion")

@@ -120,7 +120,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..exceptions import UsageError
+from .._params import check_seed
 from .design import CIRCLES, SERVICES, SimulationDesign, design_from_kwargs
 from .model import MODEL_VERSION, generate
 
@@ -153,26 +153,18 @@ class Simulation(NamedTuple):
     truth: dict[str, Any]
 
 
-def _check_seed(seed: Any) -> int:
-    if hasattr(seed, "dtype") and getattr(seed, "ndim", 1) == 0:
-        seed = seed.item()
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UsageError(f"seed must be a non-negative whole number; got {seed!r}.")
-    return int(seed)
-
-
 def _simulate(seed: Any, design: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
     """(raw frame with codes, codebook, truth) -- shared by the function and the files."""
     from .layout import survey_codebook
 
-    seed = _check_seed(seed)
+    seed = check_seed(seed, integer_only=True)
     d = design_from_kwargs(design)
     gen = generate(d, seed)
     cb = survey_codebook(d.n_villages, d.waves, seed)
     return gen.frame, cb, gen.truth
 
 
-def simulate_survey(seed: int = 0, **design: Any) -> Simulation:
+def simulate_survey(*, seed: int = 0, **design: Any) -> Simulation:
     """Draw a village survey from the documented model; return it with its truth.
 
     Parameters
