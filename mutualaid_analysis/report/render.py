@@ -32,6 +32,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .pipeline import PipelineResult
+    from .settings import ReportSettings
 
 __all__ = ["Block", "build_document", "to_html", "to_markdown"]
 
@@ -481,7 +482,7 @@ class _Writer:
                 self.figure(f.name)
 
     # ------------------------------------------------------------ display tables
-    def display(self, frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
+    def display(self, frame: pd.DataFrame, columns: ReportSettings) -> pd.DataFrame:
         """Build a display table: header key -> function(row) -> str."""
         i = 0 if self.lang == "zh" else 1
         out = {
@@ -512,14 +513,14 @@ def build_document(result: PipelineResult, config: Config, version: str) -> list
     # -- overview
     w.h(2, w.t["overview"], "overview")
     waves_text = (
-        w.tr("waves_text", waves=w.t["groups_sep"].join(w.wave(x) for x in s["waves"]))
-        if s["waves"]
+        w.tr("waves_text", waves=w.t["groups_sep"].join(w.wave(x) for x in s.waves))
+        if s.waves
         else ""
     )
     w.p(
         w.tr(
             "overview_p",
-            n_villages=s["n_villages"],
+            n_villages=s.n_villages,
             n_resp=survey.n_respondents,
             waves_text=waves_text,
             n_read=survey.n_read,
@@ -527,11 +528,11 @@ def build_document(result: PipelineResult, config: Config, version: str) -> list
             n_excluded=survey.n_excluded,
         )
     )
-    if s["arms"] and cb.survey.cluster:
+    if s.arms and cb.survey.cluster:
         d = survey.data
         treated = d[d[cb.survey.group].astype(str) == str(cb.survey.treated)]
         n_t = int(treated[cb.survey.cluster].nunique())
-        w.p(w.tr("arms_text", n_treated=n_t, n_control=s["n_villages"] - n_t))
+        w.p(w.tr("arms_text", n_treated=n_t, n_control=s.n_villages - n_t))
     if "sample" in t:
         w.table(
             "sample",
@@ -555,12 +556,12 @@ def build_document(result: PipelineResult, config: Config, version: str) -> list
     return w.blocks
 
 
-def _first_wave(s: dict[str, Any]) -> Any:
-    return s["waves"][0] if s["waves"] else None
+def _first_wave(s: ReportSettings) -> Any:
+    return s.waves[0] if s.waves else None
 
 
 def _describe_text(
-    w: _Writer, s: dict[str, Any], table: pd.DataFrame, var: str, measure: str, pct: bool
+    w: _Writer, s: ReportSettings, table: pd.DataFrame, var: str, measure: str, pct: bool
 ) -> tuple[tuple[str, str, str], str]:
     """((estimate, CI, n) at baseline overall, text of the last wave by group) for a variable."""
     base = _first_wave(s)
@@ -573,8 +574,8 @@ def _describe_text(
     ci = fci(row["conf_low"], row["conf_high"], pct=pct) if row is not None else "—"
     n = fnum(row["n"], 0) if row is not None else "—"
     last = ""
-    if len(s["waves"]) >= 2 and s["by"]:
-        lw = s["waves"][-1]
+    if len(s.waves) >= 2 and s.by:
+        lw = s.waves[-1]
         parts = []
         for _, r in _rows(table, variable=var, wave=lw, measure=measure).iterrows():
             if str(r["group"]) == "all":
@@ -613,12 +614,12 @@ def _desc_display(w: _Writer, table: pd.DataFrame, key: str = "variable") -> pd.
     )
 
 
-def _community(w: _Writer, s: dict[str, Any], t: dict[str, pd.DataFrame]) -> None:
+def _community(w: _Writer, s: ReportSettings, t: dict[str, pd.DataFrame]) -> None:
     w.h(2, w.t["community"], "community")
     if "platform" not in t:
         w.p(w.t["community_none"])
         return
-    for var in s["community"]:
+    for var in s.community:
         (est, ci, n), last = _describe_text(w, s, t["platform"], var, "share", pct=True)
         w.p(w.tr("community_p", label=w.var(var), est=est, ci=ci, n=n) + w.t["space"] + last)
     w.section_figures("community")
@@ -626,7 +627,7 @@ def _community(w: _Writer, s: dict[str, Any], t: dict[str, pd.DataFrame]) -> Non
 
 
 def _subject(
-    w: _Writer, s: dict[str, Any], t: dict[str, pd.DataFrame], result: PipelineResult
+    w: _Writer, s: ReportSettings, t: dict[str, pd.DataFrame], result: PipelineResult
 ) -> None:
     w.h(2, w.t["subject"], "subject")
     w.h(3, w.t["gradient_h"], "gradient")
@@ -638,7 +639,7 @@ def _subject(
         means.append(fnum(r["estimate"]) if r is not None else "—")
         r = _row(g, group="all", circle=c, measure="share_willing")
         shares.append(fpct(r["estimate"], 0) if r is not None else "—")
-    thr = f"{s['threshold']:g}"
+    thr = f"{s.threshold:g}"
     lsep = w.t["list_sep"]
     w.p(
         w.tr(
@@ -775,11 +776,11 @@ def _subject(
             ),
         )
     # ability and self-efficacy
-    if s["scales"]:
+    if s.scales:
         w.h(3, w.t["ability_h"], "ability")
         rel = t.get("reliability")
         base = _first_wave(s)
-        for scale in s["scales"]:
+        for scale in s.scales:
             a = _row(rel, scale=scale, term="raw_alpha")
             om_ = _row(rel, scale=scale, term="omega_total")
             if a is not None:
@@ -800,8 +801,8 @@ def _subject(
                 else _row(ss, scale=scale, group="all")
             )
             last = ""
-            if len(s["waves"]) >= 2 and s["by"]:
-                lw = s["waves"][-1]
+            if len(s.waves) >= 2 and s.by:
+                lw = s.waves[-1]
                 parts = [
                     f"{w.group(r['group'])} {fnum(r['estimate'])}"
                     for _, r in _rows(ss, scale=scale, wave=lw).iterrows()
@@ -844,14 +845,14 @@ def _subject(
             )
 
 
-def _institutional(w: _Writer, s: dict[str, Any], t: dict[str, pd.DataFrame]) -> None:
+def _institutional(w: _Writer, s: ReportSettings, t: dict[str, pd.DataFrame]) -> None:
     w.h(2, w.t["institutional"], "institutional")
     if "participation" not in t:
         w.p(w.t["institutional_none"])
         return
     table = t["participation"]
     base = _first_wave(s)
-    for var in s["institutional"]:
+    for var in s.institutional:
         vtype = w.cb.variables[var].type
         if vtype == "binary":
             (est, ci, n), last = _describe_text(w, s, table, var, "share", pct=True)
@@ -897,11 +898,11 @@ def _effect_outcome_label(w: _Writer, outcome: str) -> str:
 
 
 def _evaluation(
-    w: _Writer, s: dict[str, Any], t: dict[str, pd.DataFrame], result: PipelineResult
+    w: _Writer, s: ReportSettings, t: dict[str, pd.DataFrame], result: PipelineResult
 ) -> None:
     w.h(2, w.t["evaluation"], "evaluation")
-    if not s["evaluation"]:
-        n_waves = len(s["waves"])
+    if not s.evaluation:
+        n_waves = len(s.waves)
         if w.lang == "zh":
             reason = (
                 f"这些数据只有 {n_waves} 轮调查。" if w.cb.survey.cluster else "数据没有村庄列。"
@@ -1050,7 +1051,7 @@ def _evaluation(
             ),
         )
     rc = t.get("reliable_change")
-    if rc is not None and s["arms"]:
+    if rc is not None and s.arms:
         w.h(3, w.t["rci_h"], "reliable_change")
         treated = str(w.cb.survey.treated)
         for scale in dict.fromkeys(rc["outcome"]):
@@ -1110,16 +1111,16 @@ def _bootstrap_text(info: Any, zh: bool) -> str:
 
 
 def _methods(
-    w: _Writer, s: dict[str, Any], result: PipelineResult, config: Config, version: str
+    w: _Writer, s: ReportSettings, result: PipelineResult, config: Config, version: str
 ) -> None:
     """The methods section, written from what actually ran."""
     w.h(2, w.t["methods"], "methods")
     zh = w.lang == "zh"
     ran = set(result.ran)
-    g = s["n_villages"]
+    g = s.n_villages
     refs = ["fei"]
     items: list[str] = []
-    vcov = s["vcov"]
+    vcov = s.vcov
     if zh:
         items.append(
             f"受访者嵌套于 {g} 个村庄；所有可按村庄聚类的标准误均已聚类。均值与比例的区间用 "
@@ -1147,11 +1148,11 @@ def _methods(
     odf = ordinal.info.get("df") if ordinal is not None else g - 1
     # the df the model used (its villages with baseline answers), not the survey's G - 1
     ot = f"t({odf:g})" if odf is not None and math.isfinite(odf) else "N(0, 1)"
-    svc = s["service"]
+    svc = s.service
     svc_text = w.lab.service(svc) if svc else ("各项服务合并" if zh else "services pooled")
     if zh:
         items.append(
-            f"差序格局（基线，{svc_text}）：各圈层均值与愿意比例（≥ {s['threshold']:g}）；"
+            f"差序格局（基线，{svc_text}）：各圈层均值与愿意比例（≥ {s.threshold:g}）；"
             "Friedman 检验与 Kendall's W、Page 趋势检验（预测由近及远递减）、"
             "相邻与首末圈层的配对 Wilcoxon 符号秩检验（Holm 校正）；个人意愿模式分类；"
             "Loevinger H（Mokken 可量表性，村庄聚类 delta 法标准误）。"
@@ -1160,14 +1161,14 @@ def _methods(
             "累积 logit 模型（最大似然）：圈层"
             + ("与服务" if not svc else "")
             + "效应"
-            + (f"，协变量 {', '.join(s['covariates'])}" if s["covariates"] else "")
-            + (f"，调节变量 {', '.join(s['moderators'])}" if s["moderators"] else "")
+            + (f"，协变量 {', '.join(s.covariates)}" if s.covariates else "")
+            + (f"，调节变量 {', '.join(s.moderators)}" if s.moderators else "")
             + f"；村庄聚类稳健标准误（CR1）与 {ot} 分布。"
         )
     else:
         items.append(
             f"Willingness gradient (baseline, {svc_text}): means and shares willing "
-            f"(>= {s['threshold']:g}) per circle; Friedman test with Kendall's W, Page's "
+            f"(>= {s.threshold:g}) per circle; Friedman test with Kendall's W, Page's "
             "L trend test (predicted: decreasing from the nearest circle), paired "
             "Wilcoxon signed-rank tests (Holm-adjusted); individual profiles; "
             "Loevinger's H (Mokken scalability, village-cluster delta-method SEs)."
@@ -1176,8 +1177,8 @@ def _methods(
             "Cumulative logit model (maximum likelihood) with circle"
             + (" and service" if not svc else "")
             + " effects"
-            + (f", covariates {', '.join(s['covariates'])}" if s["covariates"] else "")
-            + (f", moderators {', '.join(s['moderators'])}" if s["moderators"] else "")
+            + (f", covariates {', '.join(s.covariates)}" if s.covariates else "")
+            + (f", moderators {', '.join(s.moderators)}" if s.moderators else "")
             + f"; village-cluster-robust SEs (CR1) with {ot}."
         )
     refs += ["friedman", "page", "holm", "mokken", "clm"]
@@ -1189,17 +1190,17 @@ def _methods(
             "Gauss-Hermite quadrature)."
         )
     if "reliability" in ran:
-        names = ", ".join(w.var(x) for x in s["scales"])
+        names = ", ".join(w.var(x) for x in s.scales)
         items.append(
             f"量表（{names}）：总分；Cronbach α（Feldt 置信区间）与 McDonald ω。"
             if zh
             else f"Scales ({names}): sum scores; Cronbach's alpha (Feldt CI) and McDonald's omega."
         )
         refs.append("alpha")
-        if "gses" in s["scales"]:
+        if "gses" in s.scales:
             refs.append("gses")
     if "effects" in ran:
-        design = result.results["effects"].info.get("design", s["design"])
+        design = result.results["effects"].info.get("design", s.design)
         boot_text = _bootstrap_text(result.results["effects"].info, zh)
         if zh:
             text = (
@@ -1212,7 +1213,7 @@ def _methods(
             if design == "randomized":
                 text += "，以及随机化推断（村庄层面重新分配）"
             text += (
-                f"。结局：{'、'.join(_effect_outcome_label(w, o) for o in s['outcomes'])}，"
+                f"。结局：{'、'.join(_effect_outcome_label(w, o) for o in s.outcomes)}，"
                 "作为一族做 Holm 校正；标准化效应为 WWC Hedges' g。"
             )
         else:
@@ -1227,7 +1228,7 @@ def _methods(
             if design == "randomized":
                 text += ", and randomisation inference (re-assigning villages)"
             text += (
-                f". Outcomes: {', '.join(_effect_outcome_label(w, o) for o in s['outcomes'])}"
+                f". Outcomes: {', '.join(_effect_outcome_label(w, o) for o in s.outcomes)}"
                 ", one family for Holm's adjustment; standardised effects are WWC Hedges' "
                 "g."
             )
@@ -1253,12 +1254,12 @@ def _methods(
     refs.append("sdc")
     if zh:
         items.append(
-            f"软件：mutualaid_analysis {version}；随机种子 {s['seed']}。同一配置与种子"
+            f"软件：mutualaid_analysis {version}；随机种子 {s.seed}。同一配置与种子"
             "两次运行得到逐字节相同的表格、图与报告。"
         )
     else:
         items.append(
-            f"Software: mutualaid_analysis {version}; seed {s['seed']}. The same "
+            f"Software: mutualaid_analysis {version}; seed {s.seed}. The same "
             "configuration and seed give byte-identical tables, figures and report."
         )
     w.bullets(items)
@@ -1268,7 +1269,7 @@ def _methods(
 
 def _ledger(
     w: _Writer,
-    s: dict[str, Any],
+    s: ReportSettings,
     t: dict[str, pd.DataFrame],
     result: PipelineResult,
     config: Config,
