@@ -24,7 +24,7 @@ DATA = Path(__file__).parent / "data"
 OLD_KEYS = [
     "scales", "community", "institutional", "by", "outcomes", "covariates", "moderators",
     "service", "threshold", "mixed_model", "waves", "arms", "evaluation", "design", "vcov",
-    "B", "seed", "suppress_below", "n_villages",
+    "B", "seed", "suppress_below", "n_villages", "ordinal_vcov",
 ]
 
 

@@ -582,7 +582,9 @@ def run_pipeline(
             table = by_table if has_all else pd.concat([table, by_table], ignore_index=True)
         raw[name] = table
     with progress.step("cumulative link model"), step("ordinal"):
-        results["ordinal"] = fit_ordinal(survey, s.covariates, s.moderators, service=service)
+        results["ordinal"] = fit_ordinal(
+            survey, s.covariates, s.moderators, service=service, vcov=s.ordinal_vcov
+        )
     raw["ordinal"] = results["ordinal"].table
     raw["ordinal_predicted"] = results["ordinal"].tables["predicted"]
     ran.append("ordinal")

@@ -84,6 +84,10 @@ class ReportSettings:
         Counts of people below this are blanked (``report.suppress_below``).
     n_villages : int
         Villages in the analysed data (0 without a village column).
+    ordinal_vcov : str
+        The cumulative link model's covariance asked for
+        (``inference.ordinal_vcov``: ``"cluster"``, ``"respondent"`` or
+        ``"model"``); the model's ``info["vcov"]`` says which it used.
     """
 
     scales: tuple[str, ...]
@@ -105,6 +109,7 @@ class ReportSettings:
     seed: int
     suppress_below: int
     n_villages: int
+    ordinal_vcov: str = "cluster"
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain data (lists, not tuples), under their published names.
@@ -231,4 +236,5 @@ def resolve_settings(config: Config, survey: Survey) -> ReportSettings:
         seed=config.inference.seed,
         suppress_below=config.report.suppress_below,
         n_villages=int(survey.data[cb.survey.cluster].nunique()) if cb.survey.cluster else 0,
+        ordinal_vcov=config.inference.ordinal_vcov,
     )
