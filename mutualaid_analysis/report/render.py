@@ -511,7 +511,8 @@ def _subject(
     mm = t.get("ordinal_mixed")
     if mm is not None:
         ors = _odds_ratio_items(w, mm)
-        w.p(w.tr("ordinal_mixed_p", ors=w.tr("semicolon").join(ors)))
+        link = result.results["ordinal_mixed"].info.get("link", "logit")
+        w.p(w.tr("ordinal_mixed_p", link=link, ors=w.tr("semicolon").join(ors)))
         w.table(
             "ordinal_mixed",
             w.display(
@@ -968,7 +969,8 @@ def _methods(
         items.append(_methods_ordinal(w, ordinal))
     refs += ["friedman", "page", "holm", "mokken", "clm"]
     if "ordinal_mixed" in ran:
-        items.append(w.tr("methods_mixed"))
+        mixed = result.results["ordinal_mixed"].info
+        items.append(w.tr("methods_mixed", link=mixed.get("link", "logit")))
     if "reliability" in ran:
         items.append(w.tr("methods_scales", names=", ".join(w.var(x) for x in s.scales)))
         refs.append("alpha")
@@ -983,7 +985,9 @@ def _methods(
     if "attrition" in ran:
         items.append(w.tr("methods_attrition"))
     if "reliable_change" in ran:
-        items.append(w.tr("methods_rci"))
+        # the criterion each scale's reliable change used (|RCI| > 1.96 at 95%)
+        cutoffs = dict.fromkeys(f"{rc.info['cutoff']:.2f}" for rc in result.results["reliable_change"])
+        items.append(w.tr("methods_rci", cutoff=w.tr("list_sep").join(cutoffs)))
         refs.append("rci")
     items.append(w.tr("privacy_p", k=s.suppress_below))
     refs.append("sdc")

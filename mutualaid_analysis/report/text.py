@@ -160,8 +160,8 @@ CATALOGUE: dict[str, Message] = {
         'the odds ratio of higher willingness toward {circle} is {or} (95% CI {ci})',
     ),
     'ordinal_mixed_p': Message(
-        '含随机截距的累积 logit 混合模型：{ors}。',
-        'Cumulative logit mixed model with random intercepts: {ors}.',
+        '含随机截距的累积 {link} 混合模型：{ors}。',
+        'Cumulative {link} mixed model with random intercepts: {ors}.',
     ),
     'ability_h': Message(
         '能力与自我效能',
@@ -458,8 +458,8 @@ CATALOGUE: dict[str, Message] = {
         "model-based SEs (inverse information; not cluster-robust)",
     ),
     "methods_mixed": Message(
-        "累积 logit 混合模型（受访者随机截距，自适应 Gauss-Hermite 积分）。",
-        "Cumulative logit mixed model (respondent random intercepts, adaptive "
+        "累积 {link} 混合模型（受访者随机截距，自适应 Gauss-Hermite 积分）。",
+        "Cumulative {link} mixed model (respondent random intercepts, adaptive "
         "Gauss-Hermite quadrature).",
     ),
     "methods_scales": Message(
@@ -501,8 +501,8 @@ CATALOGUE: dict[str, Message] = {
         "Attrition and baseline equivalence follow the WWC standards (Handbook v5.0).",
     ),
     "methods_rci": Message(
-        "可靠变化：Jacobson-Truax 可靠变化指数（|RCI| > 1.96）。",
-        "Reliable change: the Jacobson-Truax reliable change index (|RCI| > 1.96).",
+        "可靠变化：Jacobson-Truax 可靠变化指数（|RCI| > {cutoff}）。",
+        "Reliable change: the Jacobson-Truax reliable change index (|RCI| > {cutoff}).",
     ),
     "methods_software": Message(
         "软件：mutualaid_analysis {version}；随机种子 {seed}。同一配置与种子两次运行得到逐字节"
