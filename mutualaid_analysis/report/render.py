@@ -332,7 +332,7 @@ def _describe_text(
             if str(r["group"]) == "all":
                 continue
             val = fpct(r["estimate"]) if pct else fnum(r["estimate"])
-            parts.append(f"{w.group(r['group'])} {val}")
+            parts.append(w.tr("group_value", group=w.group(r["group"]), value=val))
         if parts:
             last = w.tr("community_last", wave=w.wave(lw), groups=w.tr("groups_sep").join(parts))
     return (est, ci, n), last
@@ -555,7 +555,7 @@ def _subject(
             if len(s.waves) >= 2 and s.by:
                 lw = s.waves[-1]
                 parts = [
-                    f"{w.group(r['group'])} {fnum(r['estimate'])}"
+                    w.tr("group_value", group=w.group(r["group"]), value=fnum(r["estimate"]))
                     for _, r in _rows(ss, scale=scale, wave=lw).iterrows()
                     if str(r["group"]) != "all"
                 ]
@@ -766,8 +766,13 @@ def _evaluation(
         did = _rows(ce, estimand="between-arm effect", inference="CR2")
         if not did.empty:
             items = [
-                f"{w.circle(r['circle'])} {fnum(r['estimate'])} "
-                f"{fci(r['conf_low'], r['conf_high'])}, p {fp_eq(r['p_value'])}"
+                w.tr(
+                    "expansion_item",
+                    circle=w.circle(r["circle"]),
+                    estimate=fnum(r["estimate"]),
+                    ci=fci(r["conf_low"], r["conf_high"]),
+                    p=fp_eq(r["p_value"]),
+                )
                 for _, r in did.iterrows()
             ]
             w.p(w.tr("expansion_p", items=w.tr("semicolon").join(items)))
@@ -884,7 +889,7 @@ def _methods_means(w: _Writer, s: ReportSettings, t: Mapping[str, pd.DataFrame])
         dfs = [t[n]["df"] for n in ("platform", "gradient", "scale_scores", "participation")
                if n in t and "df" in t[n]]
         df_text = _df_text(w, pd.concat(dfs, ignore_index=True)) if dfs else ""
-        detail = w.tr("methods_cr1_detail", t=df_text or "t(G−1)")
+        detail = w.tr("methods_cr1_detail", t=df_text or w.tr("df_generic"))
     return w.tr("methods_clusters", g=s.n_villages, vcov=vcov, detail=detail)
 
 
@@ -924,7 +929,7 @@ def _methods_effects(w: _Writer, s: ReportSettings, effects: Any) -> str:
         inference.append(w.tr("methods_inference.CR2"))
     if "CR1" in methods:
         t_ref = _df_by_model(w, _rows(between, inference="CR1"))
-        inference.append(w.tr("methods_inference.CR1", t=t_ref or "t(G−1)"))
+        inference.append(w.tr("methods_inference.CR1", t=t_ref or w.tr("df_generic")))
     between_text = ""
     if inference:
         between_text = w.tr("methods_between", inference=w.tr("list_sep").join(inference))
@@ -1017,7 +1022,7 @@ def _ledger(
     probs = survey.problems
     if len(probs):
         by = probs.groupby(["severity", "rule"]).size()
-        items = [f"{rule} ({sev}) ×{n}" for (sev, rule), n in by.items()]
+        items = [w.tr("problem_item", rule=rule, severity=sev, n=n) for (sev, rule), n in by.items()]
         w.p(w.tr("problems_p", items=w.tr("semicolon").join(items)))
     else:
         w.p(w.tr("no_problems"))

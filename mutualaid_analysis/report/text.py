@@ -404,6 +404,9 @@ CATALOGUE: dict[str, Message] = {
     "html_lang": Message("zh-CN", "en"),
     "evaluation_waves": Message("这些数据只有 {n_waves} 轮调查。", "these data have {n_waves} wave(s)."),
     "evaluation_no_village": Message("数据没有村庄列。", "the data have no village column."),
+    "group_value": Message("{group} {value}", "{group} {value}"),
+    "expansion_item": Message("{circle} {estimate} {ci}, p {p}", "{circle} {estimate} {ci}, p {p}"),
+    "problem_item": Message("{rule} ({severity}) ×{n}", "{rule} ({severity}) ×{n}"),
     "equivalence_item": Message("{variable} {estimate}（{band}）", "{variable} {estimate} ({band})"),
     "ordinal_se.cluster": Message("村庄聚类稳健标准误", "village-cluster-robust SEs"),
     "ordinal_se.respondent": Message("受访者聚类稳健标准误", "respondent-cluster-robust SEs"),
@@ -411,6 +414,8 @@ CATALOGUE: dict[str, Message] = {
     # ---------------------------------------------------------------- degrees of freedom
     "df_one": Message("t({df})", "t({df})"),
     "df_normal": Message("N(0, 1)", "N(0, 1)"),
+    # only when no row has a df to read
+    "df_generic": Message("t(G−1)", "t(G-1)"),
     "df_range": Message(
         "t({low})–t({high})（各行不同，见表中 df 列）",
         "t({low}) to t({high}) (the rows differ: see the df column)",
