@@ -126,7 +126,7 @@ def main() -> None:
     from mutualaid_analysis.report.pipeline import make_figures
 
     result.figures = make_figures(
-        survey, result.results, result.tables, result.settings, config.report.lang
+        survey, result.results, result.tables, result.settings.as_dict(), config.report.lang
     )
     t3 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

@@ -202,7 +202,13 @@ def test_as_dict_is_the_configuration_as_run(study):
     d = cfg.as_dict()
     assert d["data"] == {"codebook": "codebook.toml", "path": "survey.csv", "on_invalid": "raise"}
     assert d["analysis"]["covariates"] == ["age"]
-    assert d["inference"] == {"vcov": "CR2", "bootstrap_B": 9999, "seed": 1, "randomized": False}
+    assert d["inference"] == {
+        "vcov": "CR2",
+        "bootstrap_B": 9999,
+        "seed": 1,
+        "randomized": False,
+        "ordinal_vcov": "cluster",
+    }
     # Round trip: the dict as TOML reads back to the same configuration.
     import tomli_w
 

@@ -132,3 +132,15 @@ def test_report_figures_suppress_small_villages_at_the_configured_count(tmp_path
     cfg.write_text(text, encoding="utf-8")
     assert main(["run", str(cfg), "--out", str(tmp_path / "o"), "-q"]) == 0
     assert seen == {"slope": 7, "flow_diagram": 7}
+
+
+def test_methods_text_says_each_models_cr1_df(run_out):
+    effects = pd.read_csv(run_out / "tables" / "effects.csv")
+    cr1 = effects[(effects["inference"] == "CR1") & (effects["estimand"] == "between-arm effect")]
+    dfs = {m: set(g["df"].astype(int)) for m, g in cr1.groupby("model")}
+    # ANCOVA needs both waves (7 villages); DiD also uses the follow-up-only village (8)
+    assert dfs == {"ANCOVA": {6}, "DiD": {7}}
+    md = (run_out / "report.md").read_text(encoding="utf-8")
+    sentence = next(line for line in md.splitlines() if "Workshop evaluation (design" in line)
+    assert "CR1S with t(6) for ANCOVA, t(7) for DiD" in sentence, sentence
+    assert "G-1" not in sentence

@@ -2,6 +2,8 @@
 
 * :mod:`.config` -- the TOML configuration (:func:`load_config`,
   :func:`default_config`, :class:`Config`, :func:`init_template`);
+* :mod:`.settings` -- the analysis settings as they run
+  (:func:`~.settings.resolve_settings`, :class:`ReportSettings`);
 * :mod:`.pipeline` -- every analysis, in the order of the report
   (:func:`run_pipeline`), with small counts suppressed and personal data
   kept out of the published tables;
@@ -26,6 +28,7 @@ from .config import (
     load_config,
 )
 from .pipeline import PUBLISHED_TABLES, PipelineResult, run_pipeline
+from .settings import ReportSettings
 from .writer import write_report
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "PipelineResult",
+    "ReportSettings",
     "check_against_codebook",
     "default_config",
     "init_template",

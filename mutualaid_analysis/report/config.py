@@ -52,10 +52,12 @@ __all__ = [
 # One source for the allowed values: the type hints and the runtime checks.
 OnInvalid = Literal["raise", "exclude", "missing"]
 Vcov = Literal["CR2", "CR1"]
+OrdinalVcov = Literal["cluster", "respondent", "model"]
 Language = Literal["zh", "en"]
 FigureFormat = Literal["png", "svg", "pdf"]
 ON_INVALID: tuple[str, ...] = get_args(OnInvalid)
 VCOV: tuple[str, ...] = get_args(Vcov)
+ORDINAL_VCOV: tuple[str, ...] = get_args(OrdinalVcov)
 LANGUAGES: tuple[str, ...] = get_args(Language)
 FIGURE_FORMATS: tuple[str, ...] = get_args(FigureFormat)
 
@@ -123,6 +125,8 @@ class InferenceConfig:
     bootstrap_B: int = 9999
     seed: int = 1
     randomized: bool = False
+    #: The cumulative link models' covariance (``fit_ordinal(vcov=)``).
+    ordinal_vcov: OrdinalVcov = "cluster"
 
 
 @dataclass(frozen=True)
@@ -216,7 +220,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "institutional",
         "mixed_model",
     ),
-    "inference": ("vcov", "bootstrap_B", "seed", "randomized"),
+    "inference": ("vcov", "bootstrap_B", "seed", "randomized", "ordinal_vcov"),
     "report": ("lang", "title", "suppress_below", "formats", "dpi"),
 }
 
@@ -428,6 +432,8 @@ def parse_config(
         bootstrap_B=9999 if bootstrap_b is None else bootstrap_b,
         seed=1 if seed is None else seed,
         randomized=bool(check.boolean(i, "inference", "randomized")),
+        ordinal_vcov=check.choice(i, "inference", "ordinal_vcov", ORDINAL_VCOV)  # type: ignore[arg-type]
+        or "cluster",
     )
 
     # [report]
@@ -811,6 +817,7 @@ def init_template(
         "bootstrap_B = 9999         # wild cluster bootstrap replications",
         "seed = 1",
         "randomized = false         # true only if villages were randomly assigned",
+        'ordinal_vcov = "cluster"   # cumulative link model: cluster, respondent or model',
         "",
         "[report]",
         'lang = "zh"                # zh or en',

@@ -23,17 +23,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..data.privacy import check_publishable
 from ..exceptions import AnalysisError, MutualAidError, UsageError
 from ..results import CONTRACT_COLUMNS
-from .config import DEFAULT_COMMUNITY, DEFAULT_INSTITUTIONAL, Config, ConfigError
+from .config import Config, ConfigError
+from .settings import ReportSettings, resolve_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ..data.survey import Survey
 
-__all__ = ["ANALYSES", "PUBLISHED_TABLES", "PipelineResult", "Progress", "run_pipeline"]
+__all__ = [
+    "ANALYSES",
+    "PUBLISHED_TABLES",
+    "PipelineResult",
+    "Progress",
+    "ReportSettings",
+    "resolve_settings",
+    "run_pipeline",
+]
 
 #: Every table ``mutualaid run`` can write (``tables/<name>.csv``), in report order,
 #: with what one row is.  Tables whose analysis does not apply (no second wave,
@@ -238,8 +246,9 @@ class PipelineResult:
     results : dict
         The analysis results by name (unpublished; for the report text).
     survey : Survey
-    settings : dict
-        The resolved analysis settings (what actually ran).
+    settings : ReportSettings
+        The resolved analysis settings (what actually ran), read by attribute
+        (``result.settings.vcov``).
     ledger : DataFrame
         The published ledger (``ledger.csv``).
     notes : list of str
@@ -252,7 +261,7 @@ class PipelineResult:
     figures: list[FigureSpec]
     results: dict[str, Any]
     survey: Survey
-    settings: dict[str, Any]
+    settings: ReportSettings
     ledger: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     ran: list[str] = field(default_factory=list)
@@ -474,79 +483,6 @@ def privacy_gate(name: str, table: pd.DataFrame, notes: list[str]) -> pd.DataFra
 
 
 # --------------------------------------------------------------------------- the pipeline
-def _has_arms(survey: Survey) -> bool:
-    """Workshop and comparison arms at baseline (the evaluation's rule; one wave: all rows)."""
-    from ..evaluation.design import study_design
-
-    try:
-        return study_design(survey).two_arms
-    except UsageError:  # fewer than two waves: every row is the baseline
-        cb = survey.codebook
-        g, treated = cb.survey.group, cb.survey.treated
-        if not g or treated is None or g not in survey.data.columns:
-            return False
-        values = set(survey.data[g].dropna().astype(str))
-        return str(treated) in values and len(values) >= 2
-
-
-def resolve_settings(config: Config, survey: Survey) -> dict[str, Any]:
-    """The analysis settings as they will run: codebook defaults filled in."""
-    cb = survey.codebook
-    a = config.analysis
-    present = set(survey.data.columns)
-    scales_all = list(dict.fromkeys(v.scale for v in cb.variables.values() if v.scale))
-    scales = list(a.scales) if a.scales is not None else scales_all
-    community = (
-        list(a.community)
-        if a.community is not None
-        else [v for v in DEFAULT_COMMUNITY if v in present]
-    )
-    institutional = (
-        list(a.institutional)
-        if a.institutional is not None
-        else [v for v in DEFAULT_INSTITUTIONAL if v in present]
-    )
-    if a.by is False:
-        by = None
-    elif isinstance(a.by, str):
-        by = a.by
-    else:
-        by = cb.survey.group if cb.survey.group in present else None
-    if by:  # a column of names or phone numbers never becomes the groups of a table
-        check_publishable(survey, by, role="analysis.by")
-    outcomes = list(a.outcomes) if a.outcomes is not None else [*scales, *community, *institutional]
-    waves = survey.waves
-    arms = _has_arms(survey)
-    evaluation = len(waves) >= 2 and bool(cb.survey.cluster)
-    design = "randomized" if config.inference.randomized else "auto"
-    if config.inference.randomized and not arms:
-        raise UsageError(
-            "inference.randomized = true needs workshop and comparison villages "
-            "(the codebook's [survey] group and treated)."
-        )
-    return {
-        "scales": scales,
-        "community": community,
-        "institutional": institutional,
-        "by": by,
-        "outcomes": outcomes,
-        "covariates": list(a.covariates),
-        "moderators": list(a.moderators),
-        "service": a.service,
-        "threshold": a.threshold,
-        "mixed_model": a.mixed_model,
-        "waves": waves,
-        "arms": arms,
-        "evaluation": evaluation,
-        "design": design,
-        "vcov": config.inference.vcov,
-        "B": config.inference.bootstrap_B,
-        "seed": config.inference.seed,
-        "suppress_below": config.report.suppress_below,
-        "n_villages": int(survey.data[cb.survey.cluster].nunique()) if cb.survey.cluster else 0,
-    }
-
-
 def run_pipeline(
     config: Config,
     survey: Survey | None = None,
@@ -589,7 +525,7 @@ def run_pipeline(
     with analysis_step("settings"):
         s = resolve_settings(config, survey)
 
-    unmatched = panel_hint(survey) if s["evaluation"] else None
+    unmatched = panel_hint(survey) if s.evaluation else None
     evaluation_steps = {
         "attrition",
         "baseline_equivalence",
@@ -600,21 +536,21 @@ def run_pipeline(
 
     def step(name: str) -> contextlib.AbstractContextManager[None]:
         hint = unmatched if name in evaluation_steps else None
-        return analysis_step(name, s["n_villages"], cb.survey.cluster, hint)
+        return analysis_step(name, s.n_villages, cb.survey.cluster, hint)
 
     results: dict[str, Any] = {}
     raw: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     ran: list[str] = []
-    by, service, thr = s["by"], s["service"], s["threshold"]
+    by, service, thr = s.by, s.service, s.threshold
 
     with step("sample"):
         raw["sample"] = sample_table(survey, by)
 
     # -- community level: the village platform
-    if s["community"]:
+    if s.community:
         with step("platform"):
-            raw["platform"] = describe_variables(survey, s["community"], by, s["vcov"])
+            raw["platform"] = describe_variables(survey, s.community, by, s.vcov)
         ran.append("platform")
 
     # -- subject level: the willingness gradient
@@ -625,7 +561,7 @@ def run_pipeline(
             key = "" if split is None else "_by"
             with step("gradient"):
                 results["gradient" + key] = ma.gradient(
-                    survey, by=split, service=service, threshold=thr, vcov=s["vcov"]
+                    survey, by=split, service=service, threshold=thr, vcov=s.vcov
                 )
             with step("ordering"):
                 results["ordering" + key] = ma.test_ordering(survey, service=service, by=split)
@@ -635,7 +571,7 @@ def run_pipeline(
                 )
             with step("scalability"):
                 results["scalability" + key] = ma.scalability(
-                    survey, threshold=thr, service=service, by=split, seed=s["seed"]
+                    survey, threshold=thr, service=service, by=split, seed=s.seed
                 )
     ran += ["gradient", "ordering", "profiles", "scalability"]
     for name in ("gradient", "ordering", "profiles", "scalability"):
@@ -646,11 +582,13 @@ def run_pipeline(
             table = by_table if has_all else pd.concat([table, by_table], ignore_index=True)
         raw[name] = table
     with progress.step("cumulative link model"), step("ordinal"):
-        results["ordinal"] = fit_ordinal(survey, s["covariates"], s["moderators"], service=service)
+        results["ordinal"] = fit_ordinal(
+            survey, s.covariates, s.moderators, service=service, vcov=s.ordinal_vcov
+        )
     raw["ordinal"] = results["ordinal"].table
     raw["ordinal_predicted"] = results["ordinal"].tables["predicted"]
     ran.append("ordinal")
-    if s["mixed_model"]:
+    if s.mixed_model:
         try:
             from ..models import fit_ordinal_mixed
         except ImportError as exc:  # the mixed model is optional
@@ -664,47 +602,47 @@ def run_pipeline(
             step("ordinal_mixed"),
         ):
             results["ordinal_mixed"] = fit_ordinal_mixed(
-                survey, s["covariates"], s["moderators"], service=service
+                survey, s.covariates, s.moderators, service=service
             )
         raw["ordinal_mixed"] = results["ordinal_mixed"].table
         ran.append("ordinal_mixed")
 
     # -- subject level: ability and self-efficacy
-    if s["scales"]:
+    if s.scales:
         with step("reliability"):
-            rel = [ma.reliability(survey, sc) for sc in s["scales"]]
+            rel = [ma.reliability(survey, sc) for sc in s.scales]
         results["reliability"] = rel
         raw["reliability"] = pd.concat([r.table for r in rel], ignore_index=True)
         raw["reliability_items"] = pd.concat(
-            [r.tables["items"].assign(scale=sc) for r, sc in zip(rel, s["scales"], strict=True)],
+            [r.tables["items"].assign(scale=sc) for r, sc in zip(rel, s.scales, strict=True)],
             ignore_index=True,
         )
         cols = ["scale", *[c for c in raw["reliability_items"].columns if c != "scale"]]
         raw["reliability_items"] = raw["reliability_items"][cols]
         with step("scale_scores"):
-            raw["scale_scores"] = _scale_scores(survey, s["scales"], by, s["vcov"])
+            raw["scale_scores"] = _scale_scores(survey, s.scales, by, s.vcov)
         ran += ["reliability", "scale_scores"]
 
     # -- institutional level: participation, hours, points
-    if s["institutional"]:
+    if s.institutional:
         with step("participation"):
-            raw["participation"] = describe_variables(survey, s["institutional"], by, s["vcov"])
+            raw["participation"] = describe_variables(survey, s.institutional, by, s.vcov)
         ran.append("participation")
 
     # -- workshop evaluation
-    if s["evaluation"]:
-        if s["arms"]:
+    if s.evaluation:
+        if s.arms:
             with step("attrition"):
                 results["attrition"] = ma.attrition(survey)
             raw["attrition"] = results["attrition"].table
             ran.append("attrition")
             numeric = [
                 v
-                for v in s["covariates"]
+                for v in s.covariates
                 if v in cb.variables
                 and cb.variables[v].type in ("integer", "number", "binary", "ordinal")
             ]
-            equiv = [*numeric, *s["scales"]]
+            equiv = [*numeric, *s.scales]
             if equiv:
                 with step("baseline_equivalence"):
                     results["baseline_equivalence"] = ma.baseline_equivalence(survey, equiv)
@@ -715,43 +653,43 @@ def run_pipeline(
                 "attrition and baseline equivalence need workshop and comparison "
                 "villages; the data have one arm."
             )
-        if s["outcomes"]:
-            label = f"B = {s['B']}" if s["arms"] else ""
+        if s.outcomes:
+            label = f"B = {s.n_boot}" if s.arms else ""
             with (
                 progress.step(
                     f"workshop effects (wild cluster bootstrap, {label})".replace(", )", ")"),
-                    slow=s["arms"],
+                    slow=s.arms,
                 ),
                 step("effects"),
             ):
                 results["effects"] = ma.evaluate(
                     survey,
-                    outcomes=s["outcomes"],
-                    covariates=s["covariates"],
-                    design=s["design"],
-                    seed=s["seed"],
-                    n_boot=s["B"],
+                    outcomes=s.outcomes,
+                    covariates=s.covariates,
+                    design=s.design,
+                    seed=s.seed,
+                    n_boot=s.n_boot,
                 )
             raw["effects"] = results["effects"].table
             raw["effects_means"] = results["effects"].tables["means"]
             ran.append("effects")
         with (
-            progress.step("circle expansion (wild cluster bootstrap)", slow=s["arms"]),
+            progress.step("circle expansion (wild cluster bootstrap)", slow=s.arms),
             step("circle_expansion"),
         ):
             results["circle_expansion"] = ma.circle_expansion(
                 survey,
                 service=service,
-                covariates=s["covariates"],
-                design=s["design"],
-                seed=s["seed"],
-                n_boot=s["B"],
+                covariates=s.covariates,
+                design=s.design,
+                seed=s.seed,
+                n_boot=s.n_boot,
             )
         raw["circle_expansion"] = results["circle_expansion"].table
         ran.append("circle_expansion")
-        if s["scales"]:
+        if s.scales:
             with step("reliable_change"):
-                rc = [ma.reliable_change(survey, sc) for sc in s["scales"]]
+                rc = [ma.reliable_change(survey, sc) for sc in s.scales]
             results["reliable_change"] = rc
             raw["reliable_change"] = pd.concat([r.table for r in rc], ignore_index=True)
             ran.append("reliable_change")
@@ -759,7 +697,7 @@ def run_pipeline(
         notes.append(
             "the workshop evaluation needs two waves in village clusters; "
             "these data have "
-            + (f"{len(s['waves'])} wave(s)." if cb.survey.cluster else "no village column.")
+            + (f"{len(s.waves)} wave(s)." if cb.survey.cluster else "no village column.")
         )
 
     # -- the data ledger
@@ -781,7 +719,7 @@ def run_pipeline(
     figs: list[FigureSpec] = []
     if figures:
         with progress.step("figures", slow=False), step("figures"):
-            figs = make_figures(survey, results, tables, s, config.report.lang)
+            figs = make_figures(survey, results, tables, s.as_dict(), config.report.lang)
     return PipelineResult(
         tables=tables,
         figures=figs,
