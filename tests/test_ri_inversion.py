@@ -84,3 +84,19 @@ def test_did_randomization_test_outputs_are_unchanged(case):
     rec = did_randomization_test(yd, Z, post, g, treated, **kwargs)
     got = (rec["estimate"], rec["p_value"], rec["conf_low"], rec["conf_high"], rec["method"])
     assert got == expected
+
+
+def test_an_assignment_collinear_with_a_covariate_ends_with_an_unbounded_interval():
+    # The covariate marks villages 0-2, so the assignment {0, 1, 2} makes the
+    # treatment collinear with it: that coefficient is undefined (NaN).  The
+    # interval's step was the SD of all coefficients, NaN, and the search never
+    # ended; now it is the SD of the finite ones.  The undefined assignment
+    # counts as extreme, so p >= 2/20 > 0.05 for every effect: unbounded.
+    g = np.repeat(np.arange(6), 3)
+    x = np.isin(g, [0, 1, 2]).astype(float)
+    d = np.isin(g, [0, 3, 4]).astype(float)
+    y = np.random.default_rng(1).normal(size=g.size) + d
+    res = randomization_test(y, np.column_stack([np.ones(g.size), d, x]), g, 1)
+    assert np.isnan(res.distribution).sum() == 2 and res.n_assignments == 20
+    assert res.conf_int == (-np.inf, np.inf)
+    assert res.p_value == 0.2
