@@ -598,14 +598,64 @@ def cluster_mean(
     effects models. Journal of Business & Economic Statistics, 36(4), 672-683.
     """
     yv = as_float_vector(y, "y")
-    return cluster_ols(
-        yv,
-        np.ones((yv.reshape(-1).shape[0], 1)),
-        cluster,
-        vcov=vcov,
-        weights=weights,
-        names=[name],
+    ones = np.ones((yv.reshape(-1).shape[0], 1))
+    if weights is not None:
+        return cluster_ols(yv, ones, cluster, vcov=vcov, weights=weights, names=[name])
+    check_choice(vcov, VCOV_TYPES, "vcov")
+    design = check_design(yv, ones, cluster, names=[name])
+    beta, V, pieces = _fit_mean(design.y, design.codes, design.n_clusters, vcov)
+    if pieces is not None:
+        df = _satterthwaite_df(pieces, np.eye(1))
+    else:
+        df = np.full(1, float(design.n_clusters - 1))
+    return ClusterOLSResult(
+        coef=beta,
+        vcov=V,
+        df=df,
+        n=design.n,
+        n_clusters=design.n_clusters,
+        names=design.names,
+        vcov_type=vcov,
+        weighted=False,
+        _pieces=pieces,
     )
+
+
+def _fit_mean(
+    y: np.ndarray, codes: np.ndarray, G: int, vcov: str
+) -> tuple[np.ndarray, np.ndarray, _CR2Pieces | None]:
+    """:func:`_fit` for an intercept alone without weights, in closed form, O(n + G).
+
+    With ``n_g`` the cluster sizes, ``S_g`` the cluster sums of the residuals
+    ``y - mean`` and ``f_g = 1 - n_g/n``: the intercept's leverage block is
+    ``11'/n``, of which ``1_g`` is an eigenvector, so ``1_g' A_g = 1_g' /
+    sqrt(f_g)`` and the CR2 score is ``S_g / sqrt(f_g)`` (CR1S and CR0: ``S_g``).
+    The CR2 pieces are 1 x 1: ``M = Omega = 1/n``, ``T1_g = T2_g = n_g /
+    (n sqrt(f_g))`` and ``D_g = n_g / (n^2 f_g)``, so that the Satterthwaite
+    df, contrasts and HTZ tests are those of the general path (equal to
+    1e-12, checked in the tests).
+    """
+    n = y.shape[0]
+    sizes = np.bincount(codes, minlength=G).astype(float)
+    mean = y.mean()
+    sums = np.bincount(codes, weights=y - mean, minlength=G)
+    pieces = None
+    if vcov == "CR2":
+        frac = 1.0 - sizes / n
+        var = float((sums**2 / frac).sum()) / n**2
+        t1 = (sizes / (n * np.sqrt(frac)))[:, None, None]
+        pieces = _CR2Pieces(
+            M=np.full((1, 1), 1.0 / n),
+            Omega=np.full((1, 1), 1.0 / n),
+            T1=t1,
+            T2=t1,
+            D=(sizes / (n**2 * frac))[:, None, None],
+        )
+    else:
+        var = float((sums**2).sum()) / n**2
+        if vcov == "CR1":
+            var *= G / (G - 1)  # (n - 1) / (n - k) = 1 for k = 1
+    return np.array([mean]), np.array([[var]]), pieces
 
 
 @dataclass(frozen=True)
