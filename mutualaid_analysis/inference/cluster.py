@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import UsageError
+from ..results import Result
 from ._design import Design, as_float_vector, check_design
 from .table import make_table
 
@@ -194,9 +195,13 @@ def _method_text(vcov: str, weighted: bool) -> str:
     return f"{model}, CR0, t(G-1)"
 
 
-@dataclass(frozen=True)
-class ContrastResult:
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class ContrastResult(Result):
     """A linear combination ``c'beta`` of regression coefficients and its t test.
+
+    A :class:`~mutualaid_analysis.results.Result`: ``.table`` (one row),
+    ``.summary()``, and the facts ``nobs`` (= ``n``), ``n_clusters``,
+    ``df``, ``method``.
 
     Attributes
     ----------
@@ -206,10 +211,11 @@ class ContrastResult:
         interval is ``estimate +/- t_{df, 1 - alpha/2} * std_error``.
     """
 
+    table: pd.DataFrame = field(init=False, repr=False)
     term: str
     estimate: float
     std_error: float
-    df: float
+    df: float = math.nan
     statistic: float
     p_value: float
     conf_low: float
@@ -217,11 +223,15 @@ class ContrastResult:
     null: float
     alpha: float
     n: int
-    n_clusters: int
-    method: str
+    n_clusters: int = 0
+    method: str = ""
 
     @property
-    def table(self) -> pd.DataFrame:
+    def nobs(self) -> int:
+        """Observations used (``n``)."""
+        return int(self.n)
+
+    def _make_table(self) -> pd.DataFrame:
         """One-row contract table."""
         return make_table(
             {
@@ -239,13 +249,17 @@ class ContrastResult:
             }
         )
 
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
 
-
-@dataclass(frozen=True)
-class ClusterOLSResult:
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class ClusterOLSResult(Result):
     """A fitted regression with cluster-robust covariance.
+
+    A :class:`~mutualaid_analysis.results.Result`: ``.table`` (one row per
+    coefficient, 95% intervals), ``.summary()``, and the facts ``nobs``
+    (= ``n``), ``n_clusters`` and ``method``.  ``df`` is the one fact with
+    a shape of its own here: a regression has one reference df per
+    coefficient, so it is the array of them (as it always was), in the
+    order of ``names``.
 
     Attributes
     ----------
@@ -266,15 +280,21 @@ class ClusterOLSResult:
         Whether the fit used weights (WLS).
     """
 
+    table: pd.DataFrame = field(init=False, repr=False)
     coef: np.ndarray
     vcov: np.ndarray
-    df: np.ndarray
+    df: np.ndarray = None  # type: ignore[assignment]  # always given: a default shadows Result.df
     n: int
-    n_clusters: int
+    n_clusters: int = 0
     names: tuple[str, ...]
     vcov_type: str
     weighted: bool
     _pieces: _CR2Pieces | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def nobs(self) -> int:
+        """Observations used (``n``)."""
+        return int(self.n)
 
     @property
     def std_error(self) -> np.ndarray:
@@ -311,8 +331,7 @@ class ClusterOLSResult:
             index=pd.Index(self.names, name="term"),
         )
 
-    @property
-    def table(self) -> pd.DataFrame:
+    def _make_table(self) -> pd.DataFrame:
         """Contract table, one row per coefficient (95% intervals)."""
         ci = self.conf_int()
         return make_table(
@@ -400,6 +419,7 @@ class ClusterOLSResult:
                 f"{v:g}*{name}" for v, name in zip(vec, self.names, strict=True) if v != 0
             )
         return ContrastResult(
+            title=f"Contrast {term}",
             term=term,
             estimate=est,
             std_error=se,
@@ -427,9 +447,6 @@ class ClusterOLSResult:
 
     def __str__(self) -> str:
         return self.summary()
-
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
 
 
 def _check_alpha(alpha: float) -> None:
@@ -542,7 +559,9 @@ def cluster_ols(
         df = _satterthwaite_df(pieces, np.eye(k))
     else:
         df = np.full(k, float(design.n_clusters - 1))
+    weighted = design.weights is not None
     return ClusterOLSResult(
+        title=f"{'WLS' if weighted else 'OLS'} with cluster-robust covariance ({vcov})",
         coef=beta,
         vcov=V,
         df=df,
@@ -550,7 +569,7 @@ def cluster_ols(
         n_clusters=design.n_clusters,
         names=design.names,
         vcov_type=vcov,
-        weighted=design.weights is not None,
+        weighted=weighted,
         _pieces=pieces,
     )
 
@@ -609,6 +628,7 @@ def cluster_mean(
     else:
         df = np.full(1, float(design.n_clusters - 1))
     return ClusterOLSResult(
+        title=f"Cluster-robust mean ({vcov})",
         coef=beta,
         vcov=V,
         df=df,
@@ -658,9 +678,14 @@ def _fit_mean(
     return np.array([mean]), np.array([[var]]), pieces
 
 
-@dataclass(frozen=True)
-class WaldResult:
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class WaldResult(Result):
     """A joint test of ``R beta = r``.
+
+    A :class:`~mutualaid_analysis.results.Result`: ``.table`` (one row),
+    ``.summary()``, and the facts ``nobs`` (= ``n``), ``n_clusters``,
+    ``method`` and ``df`` (= ``df_denom``, the F denominator df, which the
+    table's ``df`` column holds).
 
     Attributes
     ----------
@@ -677,6 +702,7 @@ class WaldResult:
     p_value : float
     """
 
+    table: pd.DataFrame = field(init=False, repr=False)
     test: str
     statistic: float
     Q: float
@@ -686,11 +712,20 @@ class WaldResult:
     p_value: float
     hypothesis: str
     n: int
-    n_clusters: int
-    method: str
+    n_clusters: int = 0
+    method: str = ""
 
     @property
-    def table(self) -> pd.DataFrame:
+    def nobs(self) -> int:
+        """Observations used (``n``)."""
+        return int(self.n)
+
+    @property
+    def df(self) -> float:
+        """The F denominator degrees of freedom (``df_denom``)."""
+        return float(self.df_denom)
+
+    def _make_table(self) -> pd.DataFrame:
         """One-row contract table (``df`` holds the denominator df; ``estimate`` is empty)."""
         return make_table(
             {
@@ -703,9 +738,6 @@ class WaldResult:
                 "method": self.method,
             }
         )
-
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
 
 
 def wald_test(
@@ -808,6 +840,7 @@ def wald_test(
         p = float(stats.f.sf(F, q, df2)) if df2 > 0 else float("nan")
         method = "Wald test, CR2, HTZ (Tipton-Pustejovsky)"
     return WaldResult(
+        title=f"Wald test ({test}): {label}",
         test=test,
         statistic=float(F),
         Q=Q,

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UsageError
+from ..results import Result
 from ._design import check_design
 from ._invert import invert_p_value
 from .cluster import check_choice
@@ -62,9 +63,14 @@ MAX_ENUMERATE = 200_000
 _BLOCK_ELEMENTS = 4_000_000
 
 
-@dataclass(frozen=True)
-class RandomizationResult:
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class RandomizationResult(Result):
     """Randomisation test of a cluster-level treatment.
+
+    A :class:`~mutualaid_analysis.results.Result`: ``.table`` (one row),
+    ``.summary()``, and the facts ``nobs`` (= ``n``), ``n_clusters``,
+    ``enumerated`` and ``method``; ``df`` is None (the reference
+    distribution is the resampled one, not a t).
 
     Attributes
     ----------
@@ -87,6 +93,7 @@ class RandomizationResult:
         The statistic under each assignment, at ``null``.
     """
 
+    table: pd.DataFrame = field(init=False, repr=False)
     term: str
     estimate: float
     null: float
@@ -97,16 +104,20 @@ class RandomizationResult:
     alpha: float
     alternative: str
     n_assignments: int
-    enumerated: bool
+    enumerated: bool = False
     n_treated_clusters: int
     seed: Any
     n: int
-    n_clusters: int
-    method: str
+    n_clusters: int = 0
+    method: str = ""
     distribution: np.ndarray = field(repr=False, compare=False)
 
     @property
-    def table(self) -> pd.DataFrame:
+    def nobs(self) -> int:
+        """Observations used (``n``)."""
+        return int(self.n)
+
+    def _make_table(self) -> pd.DataFrame:
         """One-row contract table (``std_error`` and ``df`` are empty)."""
         return make_table(
             {
@@ -131,9 +142,6 @@ class RandomizationResult:
             f"p = {self.p_value:.4g} ({self.alternative})\n"
             f"{100 * (1 - self.alpha):g}% CI (constant additive effect): [{lo:.6g}, {hi:.6g}]"
         )
-
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
 
 
 class _RIPieces:
@@ -442,6 +450,7 @@ def randomization_test(
     stat_text = "coefficient" if statistic == "coef" else "CR1S t"
     model = "WLS" if design.weights is not None else "OLS"
     return RandomizationResult(
+        title=f"Randomisation test: {design.names[j]}",
         term=design.names[j],
         estimate=estimate,
         null=float(null),
