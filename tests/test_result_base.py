@@ -170,3 +170,15 @@ def test_the_mixed_model_states_its_log_likelihood_as_loglik(survey):
         warnings.simplefilter("ignore")
         fit = ma.fit_ordinal_mixed(survey, random="respondent")
     assert fit.loglik == fit.info["loglik"] == fit.info["loglike"]  # the old key still reads
+
+
+def test_the_scalar_inference_results_are_still_equal_by_value():
+    y, X, village = _arrays()
+    names = ["(Intercept)", "treat", "x"]
+    ri = [inf.randomization_test(y, X, village, "treat", names=names) for _ in range(2)]
+    boot = [inf.wild_cluster_bootstrap(y, X, village, "treat", names=names, B=99, seed=1)
+            for _ in range(2)]
+    fit = inf.cluster_ols(y, X, village, names=names)
+    assert ri[0] == ri[1] and boot[0] == boot[1]
+    assert fit.contrast("treat") == fit.contrast("treat") != fit.contrast("x")
+    assert inf.wald_test(fit, ["x"]) == inf.wald_test(fit, ["x"])

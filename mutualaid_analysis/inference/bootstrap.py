@@ -84,7 +84,7 @@ def bootstrap_weight_matrix(
     return rng.choice(_WEBB, size=(G, B)), "Webb", False
 
 
-@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+@dataclass(frozen=True, repr=False, kw_only=True)  # equal by value, as before
 class BootstrapResult(Result):
     """Wild cluster restricted bootstrap test of one coefficient.
 
@@ -121,7 +121,7 @@ class BootstrapResult(Result):
         Text for the ``method`` column.
     """
 
-    table: pd.DataFrame = field(init=False, repr=False)
+    table: pd.DataFrame = field(init=False, repr=False, compare=False)
     term: str
     estimate: float
     std_error: float

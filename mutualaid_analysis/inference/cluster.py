@@ -195,7 +195,7 @@ def _method_text(vcov: str, weighted: bool) -> str:
     return f"{model}, CR0, t(G-1)"
 
 
-@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+@dataclass(frozen=True, repr=False, kw_only=True)  # equal by value, as before
 class ContrastResult(Result):
     """A linear combination ``c'beta`` of regression coefficients and its t test.
 
@@ -211,7 +211,7 @@ class ContrastResult(Result):
         interval is ``estimate +/- t_{df, 1 - alpha/2} * std_error``.
     """
 
-    table: pd.DataFrame = field(init=False, repr=False)
+    table: pd.DataFrame = field(init=False, repr=False, compare=False)
     term: str
     estimate: float
     std_error: float
@@ -678,7 +678,7 @@ def _fit_mean(
     return np.array([mean]), np.array([[var]]), pieces
 
 
-@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+@dataclass(frozen=True, repr=False, kw_only=True)  # equal by value, as before
 class WaldResult(Result):
     """A joint test of ``R beta = r``.
 
@@ -702,7 +702,7 @@ class WaldResult(Result):
     p_value : float
     """
 
-    table: pd.DataFrame = field(init=False, repr=False)
+    table: pd.DataFrame = field(init=False, repr=False, compare=False)
     test: str
     statistic: float
     Q: float

@@ -63,7 +63,7 @@ MAX_ENUMERATE = 200_000
 _BLOCK_ELEMENTS = 4_000_000
 
 
-@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+@dataclass(frozen=True, repr=False, kw_only=True)  # equal by value, as before
 class RandomizationResult(Result):
     """Randomisation test of a cluster-level treatment.
 
@@ -93,7 +93,7 @@ class RandomizationResult(Result):
         The statistic under each assignment, at ``null``.
     """
 
-    table: pd.DataFrame = field(init=False, repr=False)
+    table: pd.DataFrame = field(init=False, repr=False, compare=False)
     term: str
     estimate: float
     null: float
