@@ -4,7 +4,8 @@ Each analysis returns a :class:`Result` (or a subclass): a tidy ``.table``
 following the output contract (docs/design.md), a ``summary()`` for a human, a
 rich ``_repr_html_`` for Jupyter, and the extra tables and facts the analysis
 produces.  Results are immutable: methods return new objects or values and
-never change the result in place.
+never change the result in place, and ``info`` and ``tables`` are read-only
+mappings (``result.info["x"] = 1`` raises ``TypeError``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -56,10 +58,22 @@ class Result:
         What was estimated, for ``summary()`` and display.
     notes : tuple of str
         Things a reader must know (method details, exclusions, warnings).
-    tables : dict
-        Further named tables (e.g. per-respondent values).
-    info : dict
-        Facts about the run (n, clusters, service, ...).
+    tables : mapping
+        Further named tables (e.g. per-respondent values); read-only.
+    info : mapping
+        Facts about the run (n, clusters, service, ...); read-only.
+
+    Notes
+    -----
+    ``info`` and ``tables`` are copied into read-only mappings
+    (:class:`types.MappingProxyType`) when the result is made, so a result
+    cannot be changed after the fact; build a new one (for example with
+    :func:`dataclasses.replace`) instead.  The typed facts ``nobs``,
+    ``n_clusters``, ``df``, ``loglik``, ``enumerated`` and ``method`` mean
+    the same on every result and are None where a result does not record
+    them.  A subclass whose table follows from its fields declares
+    ``table`` with ``init=False`` and defines ``_make_table()``: the table
+    is then built on first use and kept.
     """
 
     table: pd.DataFrame
@@ -67,6 +81,35 @@ class Result:
     notes: tuple[str, ...] = ()
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     info: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._freeze()
+
+    def _freeze(self) -> None:
+        object.__setattr__(self, "info", MappingProxyType(dict(self.info)))
+        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only when ordinary lookup fails: the table of a result that
+        # builds it from its fields, made on first use (it is deterministic).
+        if name == "table":
+            make = getattr(type(self), "_make_table", None)
+            if make is not None:
+                table = make(self)
+                object.__setattr__(self, "table", table)
+                return table
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self) -> dict[str, Any]:
+        # mapping proxies cannot be pickled (or deep-copied): store plain dicts
+        state = dict(self.__dict__)
+        state["info"], state["tables"] = dict(self.info), dict(self.tables)
+        return state
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+        self._freeze()
 
     # ---- typed facts: one name each, read from ``info`` where a subclass holds no field
     def _fact(self, *keys: str) -> Any:

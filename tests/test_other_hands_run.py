@@ -90,3 +90,16 @@ def test_flow_and_chosen_inference_on_the_long_export():
     res = ma.evaluate(survey, outcome="relatives", inference=["CR2"], seed=1).table
     between = res[res["estimand"] == "between-arm effect"]
     assert set(between["inference"]) == {"CR2"} and set(between["model"]) == {"ANCOVA", "DiD"}
+
+
+def test_evaluate_records_respondents_and_villages_on_the_long_export():
+    import mutualaid_analysis as ma
+
+    survey = ma.read_survey(DATA / "export_long_gbk.csv", codebook=DATA / "export_codebook.toml")
+    res = ma.evaluate(survey, outcome="relatives", inference=["CR2"], seed=1)
+    # 11 respondents per arm seen at both waves, in 2 + 2 villages
+    assert (res.nobs, res.n_clusters) == (22, 4)
+    between = res.effects("CR2")
+    assert set(between["n_clusters"]) == {4}
+    with pytest.raises(TypeError):
+        res.info["nobs"] = 0

@@ -748,6 +748,15 @@ class EvaluationResult(Result):
     respondents (and DiD rows) analysed and left out, by reason;
     ``tables["means"]`` has the outcome's mean, SD and n per arm and wave.
     ``info["design"]`` is the design used and ``info["design_reason"]`` why.
+
+    ``nobs`` is the number of respondents with the outcome at both waves
+    (the matched pairs of the paired changes and ANCOVA), when it is the
+    same for every outcome, else None; the DiD rows' ``n`` counts answers
+    of both waves and stays in the table.  ``n_clusters`` is the number of
+    villages with analysed answers (those the between-arm rows are
+    clustered on; each within-arm row clusters on its own arm's villages,
+    its ``n_clusters`` column says how many), when it is the same for
+    every outcome, else None.
     """
 
     def plot(self, ax: Any = None, lang: str = "zh", **kwargs: Any) -> Any:
@@ -1078,11 +1087,15 @@ def evaluate(
 
     rows: list[dict[str, Any]] = []
     samples, means, descriptions = [], [], {}
+    n_matched: set[int] = set()
+    n_villages: set[int] = set()
     for outcome_name, resolved_outcome in zip(outcomes, resolved, strict=True):
         descriptions[outcome_name] = resolved_outcome.description
         panel = build_panel(survey, resolved_outcome.values, covariates, spec)
         check_support(survey, panel, spec, f"evaluate(outcome={outcome_name!r})", paired=True)
         samples.append(panel.sample.assign(outcome=outcome_name))
+        n_matched.add(int((panel.resp["pre"].notna() & panel.resp["post"].notna()).sum()))
+        n_villages.add(int(panel.long["cluster"].nunique()))
         means.append(_means_table(panel, spec, outcome_name))
         out_rows: list[dict[str, Any]] = []
         # the arms at baseline, the treated arm first (an arm seen only later has no change)
@@ -1145,6 +1158,11 @@ def evaluate(
     )
     title = f"Workshop evaluation ({spec.kind}): {', '.join(outcomes)}"
     info = {
+        # the result-level facts, where one number is right (else None): respondents
+        # with the outcome at both waves, and villages with analysed answers, each the
+        # same for every outcome
+        "nobs": n_matched.pop() if len(n_matched) == 1 else None,
+        "n_clusters": n_villages.pop() if len(n_villages) == 1 else None,
         "design": spec.kind,
         "design_reason": spec.reason,
         "outcomes": list(outcomes),

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .._params import Seed, alpha_of, check_count, check_seed, renamed_arguments
 from ..exceptions import UsageError
+from ..results import Result
 from ._design import check_design
 from ._invert import invert_p_value
 from .cluster import check_choice
@@ -87,9 +88,14 @@ def bootstrap_weight_matrix(
     return rng.choice(_WEBB, size=(G, B)), "Webb", False
 
 
-@dataclass(frozen=True)
-class BootstrapResult:
+@dataclass(frozen=True, repr=False, kw_only=True)  # equal by value, as before
+class BootstrapResult(Result):
     """Wild cluster restricted bootstrap test of one coefficient.
+
+    A :class:`~mutualaid_analysis.results.Result`: ``.table`` (one row),
+    ``.summary()``, and the facts ``nobs`` (= ``n``), ``n_clusters``,
+    ``enumerated`` and ``method``; ``df`` is None (the reference
+    distribution is the resampled one, not a t).
 
     Attributes
     ----------
@@ -119,6 +125,7 @@ class BootstrapResult:
         Text for the ``method`` column.
     """
 
+    table: pd.DataFrame = field(init=False, repr=False, compare=False)
     term: str
     estimate: float
     std_error: float
@@ -129,15 +136,19 @@ class BootstrapResult:
     alpha: float
     B: int
     weights: str
-    enumerated: bool
+    enumerated: bool = False
     seed: Any
     n: int
-    n_clusters: int
-    method: str
+    n_clusters: int = 0
+    method: str = ""
     t_star: np.ndarray = field(repr=False, compare=False)
 
     @property
-    def table(self) -> pd.DataFrame:
+    def nobs(self) -> int:
+        """Observations used (``n``)."""
+        return int(self.n)
+
+    def _make_table(self) -> pd.DataFrame:
         """One-row contract table (``df`` is empty: the reference is the bootstrap)."""
         return make_table(
             {
@@ -163,9 +174,6 @@ class BootstrapResult:
             f"CR1S t = {self.statistic:.4f}, p = {self.p_value:.4g} (B = {self.B})\n"
             f"{100 * (1 - self.alpha):g}% CI by test inversion: [{lo:.6g}, {hi:.6g}]"
         )
-
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
 
 
 def _cluster_sums(arr: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
@@ -375,6 +383,7 @@ def wild_cluster_bootstrap(
         f"({wname}, {draws}), CR1 t"
     )
     return BootstrapResult(
+        title=f"Wild cluster bootstrap: {design.names[j]}",
         term=design.names[j],
         estimate=float(pieces.beta[j]),
         std_error=pieces.se,

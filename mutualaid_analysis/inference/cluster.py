@@ -22,6 +22,7 @@ from scipy import stats
 
 from .._params import alpha_of, renamed_arguments
 from ..exceptions import UsageError
+from ..results import Result
 from ._design import Design, as_float_vector, check_design
 from .table import make_table
 
@@ -195,9 +196,13 @@ def _method_text(vcov: str, weighted: bool) -> str:
     return f"{model}, CR0, t(G-1)"
 
 
-@dataclass(frozen=True)
-class ContrastResult:
+@dataclass(frozen=True, repr=False, kw_only=True)  # equal by value, as before
+class ContrastResult(Result):
     """A linear combination ``c'beta`` of regression coefficients and its t test.
+
+    A :class:`~mutualaid_analysis.results.Result`: ``.table`` (one row),
+    ``.summary()``, and the facts ``nobs`` (= ``n``), ``n_clusters``,
+    ``df``, ``method``.
 
     Attributes
     ----------
@@ -207,10 +212,11 @@ class ContrastResult:
         interval is ``estimate +/- t_{df, 1 - alpha/2} * std_error``.
     """
 
+    table: pd.DataFrame = field(init=False, repr=False, compare=False)
     term: str
     estimate: float
     std_error: float
-    df: float
+    df: float = math.nan
     statistic: float
     p_value: float
     conf_low: float
@@ -218,11 +224,15 @@ class ContrastResult:
     null: float
     alpha: float
     n: int
-    n_clusters: int
-    method: str
+    n_clusters: int = 0
+    method: str = ""
 
     @property
-    def table(self) -> pd.DataFrame:
+    def nobs(self) -> int:
+        """Observations used (``n``)."""
+        return int(self.n)
+
+    def _make_table(self) -> pd.DataFrame:
         """One-row contract table."""
         return make_table(
             {
@@ -240,13 +250,17 @@ class ContrastResult:
             }
         )
 
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
 
-
-@dataclass(frozen=True)
-class ClusterOLSResult:
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class ClusterOLSResult(Result):
     """A fitted regression with cluster-robust covariance.
+
+    A :class:`~mutualaid_analysis.results.Result`: ``.table`` (one row per
+    coefficient, 95% intervals), ``.summary()``, and the facts ``nobs``
+    (= ``n``), ``n_clusters`` and ``method``.  ``df`` is the one fact with
+    a shape of its own here: a regression has one reference df per
+    coefficient, so it is the array of them (as it always was), in the
+    order of ``names``.
 
     Attributes
     ----------
@@ -267,15 +281,21 @@ class ClusterOLSResult:
         Whether the fit used weights (WLS).
     """
 
+    table: pd.DataFrame = field(init=False, repr=False)
     coef: np.ndarray
     vcov: np.ndarray
-    df: np.ndarray
+    df: np.ndarray = None  # type: ignore[assignment]  # always given: a default shadows Result.df
     n: int
-    n_clusters: int
+    n_clusters: int = 0
     names: tuple[str, ...]
     vcov_type: str
     weighted: bool
     _pieces: _CR2Pieces | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def nobs(self) -> int:
+        """Observations used (``n``)."""
+        return int(self.n)
 
     @property
     def std_error(self) -> np.ndarray:
@@ -318,8 +338,7 @@ class ClusterOLSResult:
             index=pd.Index(self.names, name="term"),
         )
 
-    @property
-    def table(self) -> pd.DataFrame:
+    def _make_table(self) -> pd.DataFrame:
         """Contract table, one row per coefficient (95% intervals)."""
         ci = self.conf_int()
         return make_table(
@@ -409,6 +428,7 @@ class ClusterOLSResult:
                 f"{v:g}*{name}" for v, name in zip(vec, self.names, strict=True) if v != 0
             )
         return ContrastResult(
+            title=f"Contrast {term}",
             term=term,
             estimate=est,
             std_error=se,
@@ -436,9 +456,6 @@ class ClusterOLSResult:
 
     def __str__(self) -> str:
         return self.summary()
-
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
 
 
 def cluster_ols(
@@ -546,7 +563,9 @@ def cluster_ols(
         df = _satterthwaite_df(pieces, np.eye(k))
     else:
         df = np.full(k, float(design.n_clusters - 1))
+    weighted = design.weights is not None
     return ClusterOLSResult(
+        title=f"{'WLS' if weighted else 'OLS'} with cluster-robust covariance ({vcov})",
         coef=beta,
         vcov=V,
         df=df,
@@ -554,7 +573,7 @@ def cluster_ols(
         n_clusters=design.n_clusters,
         names=design.names,
         vcov_type=vcov,
-        weighted=design.weights is not None,
+        weighted=weighted,
         _pieces=pieces,
     )
 
@@ -602,19 +621,75 @@ def cluster_mean(
     effects models. Journal of Business & Economic Statistics, 36(4), 672-683.
     """
     yv = as_float_vector(y, "y")
-    return cluster_ols(
-        yv,
-        np.ones((yv.reshape(-1).shape[0], 1)),
-        cluster,
-        vcov=vcov,
-        weights=weights,
-        names=[name],
+    ones = np.ones((yv.reshape(-1).shape[0], 1))
+    if weights is not None:
+        return cluster_ols(yv, ones, cluster, vcov=vcov, weights=weights, names=[name])
+    check_choice(vcov, VCOV_TYPES, "vcov")
+    design = check_design(yv, ones, cluster, names=[name])
+    beta, V, pieces = _fit_mean(design.y, design.codes, design.n_clusters, vcov)
+    if pieces is not None:
+        df = _satterthwaite_df(pieces, np.eye(1))
+    else:
+        df = np.full(1, float(design.n_clusters - 1))
+    return ClusterOLSResult(
+        title=f"Cluster-robust mean ({vcov})",
+        coef=beta,
+        vcov=V,
+        df=df,
+        n=design.n,
+        n_clusters=design.n_clusters,
+        names=design.names,
+        vcov_type=vcov,
+        weighted=False,
+        _pieces=pieces,
     )
 
 
-@dataclass(frozen=True)
-class WaldResult:
+def _fit_mean(
+    y: np.ndarray, codes: np.ndarray, G: int, vcov: str
+) -> tuple[np.ndarray, np.ndarray, _CR2Pieces | None]:
+    """:func:`_fit` for an intercept alone without weights, in closed form, O(n + G).
+
+    With ``n_g`` the cluster sizes, ``S_g`` the cluster sums of the residuals
+    ``y - mean`` and ``f_g = 1 - n_g/n``: the intercept's leverage block is
+    ``11'/n``, of which ``1_g`` is an eigenvector, so ``1_g' A_g = 1_g' /
+    sqrt(f_g)`` and the CR2 score is ``S_g / sqrt(f_g)`` (CR1S and CR0: ``S_g``).
+    The CR2 pieces are 1 x 1: ``M = Omega = 1/n``, ``T1_g = T2_g = n_g /
+    (n sqrt(f_g))`` and ``D_g = n_g / (n^2 f_g)``, so that the Satterthwaite
+    df, contrasts and HTZ tests are those of the general path (equal to
+    1e-12, checked in the tests).
+    """
+    n = y.shape[0]
+    sizes = np.bincount(codes, minlength=G).astype(float)
+    mean = y.mean()
+    sums = np.bincount(codes, weights=y - mean, minlength=G)
+    pieces = None
+    if vcov == "CR2":
+        frac = 1.0 - sizes / n
+        var = float((sums**2 / frac).sum()) / n**2
+        t1 = (sizes / (n * np.sqrt(frac)))[:, None, None]
+        pieces = _CR2Pieces(
+            M=np.full((1, 1), 1.0 / n),
+            Omega=np.full((1, 1), 1.0 / n),
+            T1=t1,
+            T2=t1,
+            D=(sizes / (n**2 * frac))[:, None, None],
+        )
+    else:
+        var = float((sums**2).sum()) / n**2
+        if vcov == "CR1":
+            var *= G / (G - 1)  # (n - 1) / (n - k) = 1 for k = 1
+    return np.array([mean]), np.array([[var]]), pieces
+
+
+@dataclass(frozen=True, repr=False, kw_only=True)  # equal by value, as before
+class WaldResult(Result):
     """A joint test of ``R beta = r``.
+
+    A :class:`~mutualaid_analysis.results.Result`: ``.table`` (one row),
+    ``.summary()``, and the facts ``nobs`` (= ``n``), ``n_clusters``,
+    ``method`` and ``df`` (= ``df_denom``, the F denominator df, which the
+    table's ``df`` column holds).
 
     Attributes
     ----------
@@ -631,6 +706,7 @@ class WaldResult:
     p_value : float
     """
 
+    table: pd.DataFrame = field(init=False, repr=False, compare=False)
     test: str
     statistic: float
     Q: float
@@ -640,11 +716,20 @@ class WaldResult:
     p_value: float
     hypothesis: str
     n: int
-    n_clusters: int
-    method: str
+    n_clusters: int = 0
+    method: str = ""
 
     @property
-    def table(self) -> pd.DataFrame:
+    def nobs(self) -> int:
+        """Observations used (``n``)."""
+        return int(self.n)
+
+    @property
+    def df(self) -> float:
+        """The F denominator degrees of freedom (``df_denom``)."""
+        return float(self.df_denom)
+
+    def _make_table(self) -> pd.DataFrame:
         """One-row contract table (``df`` holds the denominator df; ``estimate`` is empty)."""
         return make_table(
             {
@@ -657,9 +742,6 @@ class WaldResult:
                 "method": self.method,
             }
         )
-
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
 
 
 def wald_test(
@@ -762,6 +844,7 @@ def wald_test(
         p = float(stats.f.sf(F, q, df2)) if df2 > 0 else float("nan")
         method = "Wald test, CR2, HTZ (Tipton-Pustejovsky)"
     return WaldResult(
+        title=f"Wald test ({test}): {label}",
         test=test,
         statistic=float(F),
         Q=Q,

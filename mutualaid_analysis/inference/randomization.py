@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._params import Seed, alpha_of, check_count, check_seed, renamed_arguments
 from ..exceptions import UsageError
+from ..results import Result
 from ._design import check_design
 from ._invert import invert_p_value
 from .cluster import check_choice
@@ -63,9 +64,14 @@ MAX_ENUMERATE = 200_000
 _BLOCK_ELEMENTS = 4_000_000
 
 
-@dataclass(frozen=True)
-class RandomizationResult:
+@dataclass(frozen=True, repr=False, kw_only=True)  # equal by value, as before
+class RandomizationResult(Result):
     """Randomisation test of a cluster-level treatment.
+
+    A :class:`~mutualaid_analysis.results.Result`: ``.table`` (one row),
+    ``.summary()``, and the facts ``nobs`` (= ``n``), ``n_clusters``,
+    ``enumerated`` and ``method``; ``df`` is None (the reference
+    distribution is the resampled one, not a t).
 
     Attributes
     ----------
@@ -88,6 +94,7 @@ class RandomizationResult:
         The statistic under each assignment, at ``null``.
     """
 
+    table: pd.DataFrame = field(init=False, repr=False, compare=False)
     term: str
     estimate: float
     null: float
@@ -98,16 +105,20 @@ class RandomizationResult:
     alpha: float
     alternative: str
     n_assignments: int
-    enumerated: bool
+    enumerated: bool = False
     n_treated_clusters: int
     seed: Any
     n: int
-    n_clusters: int
-    method: str
+    n_clusters: int = 0
+    method: str = ""
     distribution: np.ndarray = field(repr=False, compare=False)
 
     @property
-    def table(self) -> pd.DataFrame:
+    def nobs(self) -> int:
+        """Observations used (``n``)."""
+        return int(self.n)
+
+    def _make_table(self) -> pd.DataFrame:
         """One-row contract table (``std_error`` and ``df`` are empty)."""
         return make_table(
             {
@@ -132,9 +143,6 @@ class RandomizationResult:
             f"p = {self.p_value:.4g} ({self.alternative})\n"
             f"{100 * (1 - self.alpha):g}% CI (constant additive effect): [{lo:.6g}, {hi:.6g}]"
         )
-
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
 
 
 class _RIPieces:
@@ -180,8 +188,9 @@ class _RIPieces:
             sl = slice(lo, lo + T.shape[1])
             q = delta.T @ T  # (r, b)
             dtd = sw2 @ T - np.einsum("rb,rb->b", q, q)
-            a = (sw_y @ T) / dtd
-            b = (sw_d @ T) / dtd
+            with np.errstate(divide="ignore", invalid="ignore"):  # collinear: NaN, extreme
+                a = (sw_y @ T) / dtd
+                b = (sw_d @ T) / dtd
             self.a[sl], self.b[sl], self.DtD[sl] = a, b, dtd
             if need_t:
                 # sum_{i in g} D~_i^2 = T_g sw2_g - 2 T_g delta_g'q + q' Gam_g q  (T binary)
@@ -197,11 +206,11 @@ class _RIPieces:
         self.need_t = need_t
 
     def stats(self, tau: float) -> np.ndarray:
-        coef = self.a - tau * self.b
-        if not self.need_t:
-            return coef
-        var = self.factor * (self.A00 - 2 * tau * self.A01 + tau**2 * self.A11) / self.DtD**2
         with np.errstate(divide="ignore", invalid="ignore"):
+            coef = self.a - tau * self.b
+            if not self.need_t:
+                return coef
+            var = self.factor * (self.A00 - 2 * tau * self.A01 + tau**2 * self.A11) / self.DtD**2
             return coef / np.sqrt(np.maximum(var, 0.0))
 
 
@@ -260,6 +269,31 @@ def extreme(dist: np.ndarray, obs: float, alternative: str = "two-sided") -> np.
     else:
         hit = dist <= obs + tol
     return hit | np.isnan(dist)
+
+
+def _inverted_interval(
+    p_of: Any, estimate: float, reference: np.ndarray, alpha: float
+) -> tuple[float, float]:
+    """The interval ``{tau: p(tau) > alpha}`` of both randomisation tests, by bisection.
+
+    The search steps outward in multiples of the standard deviation of the
+    reference coefficients (``a_T``, the statistic's distribution at
+    ``tau = 0``).  Only their finite values count: an assignment for which
+    the treatment is collinear with the other columns gives an undefined
+    (NaN) or infinite coefficient, and a NaN step would never reach a
+    bound.  Without a spread the estimate's size, then 1, sets the step.
+    """
+    finite = reference[np.isfinite(reference)]
+    scale = (float(np.std(finite)) if finite.size else 0.0) or abs(estimate) or 1.0
+    low, high = (invert_p_value(p_of, estimate, scale, alpha, side) for side in (-1, 1))
+    return float(low), float(high)
+
+
+def _reference_text(m: int, G1: int, G: int, enumerated: bool, units: str) -> str:
+    """How the reference distribution was made, for the ``method`` text."""
+    if enumerated:
+        return f"all {m} assignments of {G1} of {G} {units}"
+    return f"{m} random assignments of {G1} of {G} {units}, p = (b+1)/(m+1)"
 
 
 @renamed_arguments("alpha")
@@ -413,18 +447,14 @@ def randomization_test(
     estimate = float(obs_pieces.a[0])
     p = p_of(null)
     if conf_int and alternative == "two-sided":
-        scale = float(np.std(pieces.a)) or abs(estimate) or 1.0
-        ci = tuple(invert_p_value(p_of, estimate, scale, alpha, side) for side in (-1, 1))
+        ci = _inverted_interval(p_of, estimate, pieces.a, alpha)
     else:
         ci = (np.nan, np.nan)
-    how = (
-        f"all {m} assignments of {G1} of {G} clusters"
-        if enumerated
-        else f"{m} random assignments of {G1} of {G} clusters, p = (b+1)/(m+1)"
-    )
+    how = _reference_text(m, G1, G, enumerated, "clusters")
     stat_text = "coefficient" if statistic == "coef" else "CR1S t"
     model = "WLS" if design.weights is not None else "OLS"
     return RandomizationResult(
+        title=f"Randomisation test: {design.names[j]}",
         term=design.names[j],
         estimate=estimate,
         null=float(null),
@@ -542,16 +572,8 @@ def did_randomization_test(
         hits = int(extreme(dist, obs, "two-sided").sum())
         return randomization_p_value(hits, m, enumerated)
 
-    if conf_int:
-        scale = float(np.nanstd(a)) or abs(a_obs) or 1.0
-        ci = tuple(invert_p_value(p_of, a_obs, scale, alpha, side) for side in (-1, 1))
-    else:
-        ci = (np.nan, np.nan)
-    how = (
-        f"all {m} assignments of {G1} of {G} villages"
-        if enumerated
-        else f"{m} random assignments of {G1} of {G} villages, p = (b+1)/(m+1)"
-    )
+    ci = _inverted_interval(p_of, a_obs, a, alpha) if conf_int else (np.nan, np.nan)
+    how = _reference_text(m, G1, G, enumerated, "villages")
     return {
         "estimate": a_obs,
         "statistic": a_obs - null * b_obs,

@@ -577,7 +577,7 @@ def fit_ordinal(
         average predicted probabilities and expected answer per circle (and
         moderator level), and the same at covariate means (see
         :meth:`OrdinalResult.predicted`).  ``.info``: ``n_answers,
-        n_respondents, n_villages, loglike, aic, bic, converged,
+        n_respondents, n_villages, loglik (also as loglike), aic, bic, converged,
         iterations, wave, service, n_excluded, link, vcov, df,
         small_sample_factor, covariates, moderators``.  ``.model_result``:
         the statsmodels ``OrderedResults``.

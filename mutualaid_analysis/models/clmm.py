@@ -655,7 +655,8 @@ def fit_ordinal_mixed(
         "n_answers": design.n,
         "n_respondents": design.n_respondents,
         "n_villages": design.n_clusters if survey.codebook.survey.cluster else None,
-        "loglike": ll,
+        "loglik": ll,
+        "loglike": ll,  # the former name, kept for scripts that read it
         "aic": aic,
         "bic": bic,
         "converged": converged,

@@ -26,7 +26,11 @@ _NON_EFFECT_KINDS = {"threshold", "random"}
 
 
 def _get(res: Any, key: str) -> Any:
-    """A fact of a fit: attribute first, then ``info[key]``."""
+    """A fact of a fit from outside the package: attribute first, then ``info[key]``.
+
+    A result of this package is read through its typed facts instead
+    (``loglik``, ``nobs``: :class:`~mutualaid_analysis.results.Result`).
+    """
     val = getattr(res, key, None)
     if val is None:
         val = (getattr(res, "info", None) or {}).get(key)
@@ -56,9 +60,12 @@ def _describe(res: Any, i: int) -> dict[str, Any]:
     npar = _get(res, "n_parameters")
     if npar is None:
         npar = len(table)
-    nobs = _get(res, "nobs")
-    if nobs is None:
-        nobs = _get(res, "n_answers")
+    if isinstance(res, Result):
+        nobs = res.nobs  # the typed fact (answers modelled)
+    else:
+        nobs = _get(res, "nobs")
+        if nobs is None:
+            nobs = _get(res, "n_answers")
     info = getattr(res, "info", None) or {}
     return {
         "loglik": float(ll),

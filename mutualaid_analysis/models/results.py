@@ -247,7 +247,7 @@ class OrdinalResult(Result):
         answer per circle (and moderator level); see :meth:`predicted`.
         ``"excluded"``: answers not modelled and why.
     info : dict
-        ``n_answers, n_respondents, n_villages, loglike, aic, bic,
+        ``n_answers, n_respondents, n_villages, loglik, aic, bic,
         converged, iterations, wave, service, n_excluded, link, vcov, df,
         small_sample_factor, covariates, moderators``.
     """
@@ -459,9 +459,9 @@ class OrdinalResult(Result):
         parts = [f"answers {i.get('n_answers')}", f"respondents {i.get('n_respondents')}"]
         if i.get("n_villages") is not None:
             parts.append(f"villages {i.get('n_villages')}")
-        if i.get("loglike") is not None:
+        if self.loglik is not None:
             parts.append(
-                f"log-likelihood {i['loglike']:.3f}, AIC {i['aic']:.1f}, BIC {i['bic']:.1f}"
+                f"log-likelihood {self.loglik:.3f}, AIC {i['aic']:.1f}, BIC {i['bic']:.1f}"
             )
         parts.append("converged" if self.converged else "NOT CONVERGED")
         return [f"Method: {self.method}", "; ".join(parts)]
