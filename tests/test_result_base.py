@@ -83,14 +83,14 @@ def _make(name: str, survey) -> Result:
         "ContrastResult": lambda: fit.contrast("treat"),
         "WaldResult": lambda: inf.wald_test(fit, ["treat", "x"]),
         "BootstrapResult": lambda: inf.wild_cluster_bootstrap(y, X, village, "treat",
-                                                               names=names, B=99, seed=1),
+                                                               names=names, n_boot=99, seed=1),
         "RandomizationResult": lambda: inf.randomization_test(y, X, village, "treat",
                                                               names=names),
         "GradientResult": lambda: ma.gradient(survey),
         "OrdinalResult": lambda: ma.fit_ordinal(survey),
         "OrdinalMixedResult": lambda: ma.fit_ordinal_mixed(survey, random="respondent"),
         "ReliabilityResult": lambda: ma.reliability(survey, scale="gses"),
-        "EvaluationResult": lambda: ma.evaluate(survey, outcome="gses", B=99),
+        "EvaluationResult": lambda: ma.evaluate(survey, outcome="gses", n_boot=99),
         "AttritionResult": lambda: ma.attrition(survey),
         "EquivalenceResult": lambda: ma.baseline_equivalence(survey, variables=["gses"]),
         "FlowResult": lambda: ma.participant_flow(survey),
@@ -157,9 +157,9 @@ def test_the_inference_facts_mean_what_the_table_says():
     assert con.df == float(con.table["df"].iloc[0]) and con.nobs == con.n == y.size
     ri = inf.randomization_test(y, X, village, "treat", names=names)
     assert ri.enumerated is True and ri.df is None and ri.method == ri.table["method"].iloc[0]
-    boot = inf.wild_cluster_bootstrap(y, X, village, "treat", names=names, B=99, seed=1)
+    boot = inf.wild_cluster_bootstrap(y, X, village, "treat", names=names, n_boot=99, seed=1)
     assert boot.enumerated is False and boot.n_clusters == 8 and boot.df is None  # 2^8 > 99
-    assert inf.wild_cluster_bootstrap(y, X, village, "treat", names=names, B=999).enumerated
+    assert inf.wild_cluster_bootstrap(y, X, village, "treat", names=names, n_boot=999).enumerated
     assert fit.method == fit.table["method"].iloc[0] and fit.nobs == y.size
     assert np.array_equal(fit.df, fit.table["df"].to_numpy())
     assert fit.table is fit.table  # built once, on first use
@@ -176,7 +176,7 @@ def test_the_scalar_inference_results_are_still_equal_by_value():
     y, X, village = _arrays()
     names = ["(Intercept)", "treat", "x"]
     ri = [inf.randomization_test(y, X, village, "treat", names=names) for _ in range(2)]
-    boot = [inf.wild_cluster_bootstrap(y, X, village, "treat", names=names, B=99, seed=1)
+    boot = [inf.wild_cluster_bootstrap(y, X, village, "treat", names=names, n_boot=99, seed=1)
             for _ in range(2)]
     fit = inf.cluster_ols(y, X, village, names=names)
     assert ri[0] == ri[1] and boot[0] == boot[1]
