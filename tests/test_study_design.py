@@ -266,3 +266,25 @@ def test_the_report_skips_the_two_arm_analyses_when_an_arm_has_no_baseline(tmp_p
     assert (out / "tables" / "circle_expansion.csv").exists()  # within 工作坊 only
     assert "attrition and baseline equivalence need workshop and comparison villages" in (
         out / "report.md").read_text(encoding="utf-8")
+
+
+def test_every_evaluation_result_states_its_respondents_and_villages(tmp_path):
+    # the export: 24 baseline respondents in 4 villages, 22 seen at both waves;
+    # 0305's 自评健康 is 98 (不知道) at 后测, so 21 have that outcome at both
+    s = _export(tmp_path)
+    att = ma.attrition(s)
+    resp = att.table[att.table["level"] == "respondent"].set_index("group")
+    assert (att.nobs, att.n_clusters) == (24, 4) == (resp.at["overall", "n_baseline"], 4)
+    flow = ma.participant_flow(s)
+    base = flow.table[flow.table["stage"] == "baseline"]
+    assert flow.nobs == int(base["respondents"].sum()) == 24 and flow.n_clusters == 4
+    eq = ma.baseline_equivalence(s, ["年龄"])
+    assert (eq.nobs, eq.n_clusters) == (22, 4)
+    rc = ma.reliable_change(s, "自评健康", reliability=0.8)
+    assert rc.nobs == len(rc.tables["respondents"]) == 21 and rc.n_clusters == 4
+    ev = ma.evaluate(s, outcome="自评健康", inference=["CR2"])
+    assert (ev.nobs, ev.n_clusters) == (21, 4)
+    ex = ma.circle_expansion(s, n_boot=99, seed=1)
+    gap = ex.tables["means"]
+    assert (ex.nobs, ex.n_clusters) == (22, 4)  # the gap at both waves: 11 + 11
+    assert gap.loc[gap["circle"] == "relatives - villagers", "n"].tolist() == [12, 11, 12, 11]

@@ -280,6 +280,9 @@ def attrition(
         notes=tuple(notes),
         tables={"wwc": wwc, "villages": village_table},
         info={
+            # the facts: baseline respondents and their villages (the denominators)
+            "nobs": len(panel),
+            "n_clusters": int(panel["cluster"].nunique()) if d.cluster else None,
             "treated": d.treated,
             "comparison": d.comparison,
             "baseline": d.baseline,
@@ -515,6 +518,9 @@ def baseline_equivalence(
         title=f"Baseline equivalence ({sample} sample, WWC)",
         notes=tuple(notes),
         info={
+            # the facts: respondents compared and their villages
+            "nobs": n_units,
+            "n_clusters": int(panel["cluster"].nunique()) if d.cluster else None,
             "sample": sample,
             "n": n_units,
             "treated": d.treated,
@@ -668,6 +674,13 @@ def participant_flow(
     return FlowResult(
         table=pd.DataFrame(rows, columns=list(FLOW_COLUMNS)),
         title="Participant flow",
-        info={"baseline": d.baseline, "followup": d.followup, "outcome": outcome},
+        info={
+            # the facts: baseline respondents and their villages (the flow's top boxes)
+            "nobs": len(panel),
+            "n_clusters": int(panel["cluster"].nunique()) if d.cluster else None,
+            "baseline": d.baseline,
+            "followup": d.followup,
+            "outcome": outcome,
+        },
         codebook=survey.codebook,
     )

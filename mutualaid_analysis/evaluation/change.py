@@ -223,6 +223,9 @@ def reliable_change(
         notes=notes,
         tables={"respondents": people},
         info={
+            # the facts: respondents with the outcome at both waves, and their villages
+            "nobs": len(people),
+            "n_clusters": int(people["cluster"].nunique()) if d.cluster else None,
             "reliability": reliability,
             "sd": sd,
             "s_diff": s_diff,

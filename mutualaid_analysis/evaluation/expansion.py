@@ -264,6 +264,10 @@ def circle_expansion(
         notes=tuple(notes),
         tables={"means": pd.DataFrame(means)},
         info={
+            # the facts, for the gap (the last panel): respondents with it at both
+            # waves, and villages with analysed answers
+            "nobs": int((panel.resp["pre"].notna() & panel.resp["post"].notna()).sum()),
+            "n_clusters": int(panel.long["cluster"].nunique()),
             "design": spec.kind,
             "design_reason": spec.reason,
             "gap": gap,

@@ -370,6 +370,7 @@ def reliability(
             "scale": scale,
             "wave": wave_value,
             "items": [v.name for v in items],
+            "nobs": n,  # respondents who answered every item
             "n_complete": n,
             "n_incomplete": n_incomplete,
             "n_villages": n_villages,
