@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UsageError
-from .problems import Problem
+from .problems import Problem, Severity
 
 __all__ = [
     "COLUMN_SHARE",
@@ -557,9 +557,9 @@ def _first_match(text: str, kind: str) -> str | None:
     """The first personal value of ``kind`` inside ``text`` (one cell, Python)."""
     text = unicodedata.normalize("NFKC", text)
     if kind == "resident_id":
-        for m in re.finditer(_ID_SEARCH, text):
-            if _resident_id_valid(np.array([m.group(1)]))[0]:
-                return m.group(1)
+        for hit in re.finditer(_ID_SEARCH, text):
+            if _resident_id_valid(np.array([hit.group(1)]))[0]:
+                return hit.group(1)
         return None
     if kind == "phone":
         m = re.search(_MOBILE_SEARCH, text)
@@ -1273,7 +1273,9 @@ def scan_personal_data(
         if column in declared_set:
             continue
         series = frame.iloc[:, position]
-        severity = "error" if analysed_set is None or column in analysed_set else "warning"
+        severity: Severity = (
+            "error" if analysed_set is None or column in analysed_set else "warning"
+        )
         dtype = series.dtype
         numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
         n_present = int(series.notna().sum())
@@ -1374,8 +1376,8 @@ def scan_personal_data(
                 )
                 continue
             # A few cells of an analysed column: the cells are withheld, not the question.
-            for pos in np.flatnonzero(hits):
-                pos = int(pos)
+            for raw_pos in np.flatnonzero(hits):
+                pos = int(raw_pos)
                 example = example_at(series, pos, kind)
                 line = line_of(pos)
                 where = "" if line is not None else f" (data row {pos + 1})"
@@ -1428,7 +1430,7 @@ class PersonalFinding:
     kinds: tuple[str, ...]
     cells: np.ndarray
     n_present: int
-    severity: str
+    severity: Severity
     whole_column: bool
 
 
