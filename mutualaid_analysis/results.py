@@ -10,7 +10,7 @@ never change the result in place.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ CONTRACT_COLUMNS = [
 CLUSTER_COLUMN = "n_clusters"
 
 
-def contract_frame(rows: list[Mapping[str, Any]], id_columns: list[str] | None = None,
+def contract_frame(rows: Sequence[Mapping[str, Any]], id_columns: list[str] | None = None,
                    extra: list[str] | None = None) -> pd.DataFrame:
     """Build a tidy table: identifying columns first, then the contract columns, then extras.
 
