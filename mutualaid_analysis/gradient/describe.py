@@ -322,7 +322,7 @@ def gradient(
     )
 
 
-def _estimate(y: np.ndarray, clusters: np.ndarray, vcov: str, ids: dict[str, Any],
+def _estimate(y: np.ndarray, clusters: np.ndarray, vcov: Vcov, ids: dict[str, Any],
               term: str, test: bool = False, share: bool = False) -> dict[str, Any]:
     """One row: a cluster-robust mean of ``y`` (with a test of zero when ``test``).
 
