@@ -24,7 +24,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -95,9 +95,9 @@ def _scale_scores(survey: Survey, scale: str) -> pd.Series:
     try:
         from .scales import score_scale
     except ImportError:  # pragma: no cover - until the scales module lands
-        score_scale = None
+        score_scale = None  # type: ignore[assignment]  # the fallback below
     if score_scale is not None:
-        scored = score_scale(survey, scale, method="sum")
+        scored: pd.DataFrame | pd.Series = score_scale(survey, scale, method="sum")
         if isinstance(scored, pd.DataFrame):
             scored = scored.iloc[:, -1] if "score" not in scored else scored["score"]
         values = getattr(scored, "scores", scored)
@@ -272,16 +272,16 @@ def build_panel(
     cb = survey.codebook
     s = cb.survey
     data = survey.data
-    wave = data[s.wave].astype("string").to_numpy(dtype=object, na_value=None)
+    wave = data[s.wave].astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stubs refuse na_value=None
     keep = np.isin(wave.astype(str), [spec.pre, spec.post])
     if s.group and s.group in data.columns:
-        arm = data[s.group].astype("string").to_numpy(dtype=object, na_value=None)
+        arm = data[s.group].astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stubs refuse na_value=None
     else:
         arm = np.full(len(data), spec.treated_label, dtype=object)
     frame = pd.DataFrame(
         {
-            "id": data[s.id].to_numpy(dtype=object, na_value=None),
-            "cluster": data[s.cluster].to_numpy(dtype=object, na_value=None),
+            "id": data[s.id].to_numpy(dtype=object, na_value=None),  # type: ignore[call-overload]  # stubs refuse na_value=None
+            "cluster": data[s.cluster].to_numpy(dtype=object, na_value=None),  # type: ignore[call-overload]  # stubs refuse na_value=None
             "wave": wave,
             "arm": arm,
             "y": values.to_numpy(dtype=float),
@@ -520,7 +520,7 @@ def paired_effect_sizes(pre: Any, post: Any, *, alpha: float = 0.05) -> pd.DataF
     n = x0.size
     z = float(stats.norm.ppf(1 - alpha / 2))
     terms = ["d_z", "g_z", "d_av", "g_av", "d_rm", "g_rm"]
-    rows = {t: {"term": t, "n": n} for t in terms}
+    rows: dict[str, dict[str, Any]] = {t: {"term": t, "n": n} for t in terms}
     d = x1 - x0
     s1, s2 = (float(np.std(x, ddof=1)) if n > 1 else np.nan for x in (x0, x1))
     sd_d = float(np.std(d, ddof=1)) if n > 1 else np.nan
@@ -645,7 +645,8 @@ def within_rows(
         # R's rule: exact below 50 changes without ties or zeros, else the normal
         # approximation (scipy's "auto" would permute for n <= 13 with ties).
         exact = n < 50 and nz.size == n and np.unique(np.abs(nz)).size == n
-        res = stats.wilcoxon(
+        # scipy-stubs take "asymptotic" only with keepdims=True; scipy takes it always
+        res = stats.wilcoxon(  # type: ignore[call-overload]
             nz, zero_method="wilcox", correction=True, method="exact" if exact else "asymptotic"
         )
         ranks = stats.rankdata(np.abs(nz))
@@ -661,7 +662,8 @@ def within_rows(
     # Standardised mean change.
     es = paired_effect_sizes(pre, post, alpha=alpha)
     for rec in es.to_dict("records"):
-        rows.append({**base, "inference": "effect size", "n_clusters": G, **rec})
+        # (to_dict's keys are the table's column names)
+        rows.append({**base, "inference": "effect size", "n_clusters": G, **cast(dict[str, Any], rec)})
     return rows
 
 
@@ -743,8 +745,8 @@ def between_rows(
         cl = frame["cluster"].to_numpy(dtype=object)
         G = len(pd.unique(cl))
         if spec.design == "randomized":
-            mixed = frame.groupby("cluster", sort=True)["treat"].nunique()
-            mixed = [str(v) for v in mixed.index[mixed > 1]]
+            n_arms = frame.groupby("cluster", sort=True)["treat"].nunique()
+            mixed = [str(v) for v in n_arms.index[n_arms > 1]]
             if mixed:
                 raise UsageError(
                     f"design='randomized' assumes whole villages were assigned, but villages "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -449,7 +449,7 @@ def did_randomization_test(
     Z: np.ndarray,
     post: np.ndarray,
     cluster: Any,
-    treated_clusters: Sequence[Any],
+    treated_clusters: Iterable[Any],
     *,
     null: float = 0.0,
     max_enumerate: int = MAX_ENUMERATE,
