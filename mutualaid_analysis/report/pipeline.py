@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ..data.survey import Survey
+    from ..inference import VcovType
 
 __all__ = ["ANALYSES", "PUBLISHED_TABLES", "PipelineResult", "Progress", "run_pipeline"]
 
@@ -297,7 +298,7 @@ def check_against_codebook_and_roles(config: Config, codebook: Any) -> list[str]
 
 # --------------------------------------------------------------------------- descriptives
 def describe_variables(
-    survey: Survey, variables: list[str], by: str | None, vcov: str = "CR2"
+    survey: Survey, variables: list[str], by: str | None, vcov: VcovType = "CR2"
 ) -> pd.DataFrame:
     """Per variable, wave and group: shares (binary) or means and shares above zero (counts).
 
@@ -788,7 +789,9 @@ def run_pipeline(
     )
 
 
-def _scale_scores(survey: Survey, scales: list[str], by: str | None, vcov: str) -> pd.DataFrame:
+def _scale_scores(
+    survey: Survey, scales: list[str], by: str | None, vcov: VcovType
+) -> pd.DataFrame:
     """Mean scale score per wave and group, village-cluster interval."""
     import mutualaid_analysis as ma
 

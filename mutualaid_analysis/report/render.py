@@ -1286,7 +1286,7 @@ def _ledger(
     probs = survey.problems
     if len(probs):
         by = probs.groupby(["severity", "rule"]).size()
-        items = [f"{rule} ({sev}) ×{n}" for (sev, rule), n in by.items()]
+        items = [f"{rule} ({sev}) ×{n}" for (sev, rule), n in zip(by.index, by, strict=True)]
         w.p(w.tr("problems_p", items=w.t["semicolon"].join(items)))
     else:
         w.p(w.t["no_problems"])
