@@ -55,3 +55,34 @@ def test_mypy_finds_no_error_in_the_package():
     )
     report = (done.stdout + done.stderr).strip()
     assert done.returncode == 0, f"mypy found errors:\n{report}"
+
+
+def test_the_wave_types_say_what_a_wave_is():
+    import typing
+
+    from mutualaid_analysis.data import waves
+    from mutualaid_analysis.data.codebook import Scalar
+
+    assert waves.Wave == Scalar
+    assert set(typing.get_args(waves.WaveChoice)) == {int, float, str, type(None)}
+    hints = waves.resolve_wave.__annotations__  # as written (Survey is a TYPE_CHECKING import)
+    assert hints["wave"] == "WaveChoice"
+    assert hints["return"] == "Wave | None"
+
+
+def test_resolve_wave_returns_a_wave_of_a_hand_written_export():
+    # the GBK long export's codebook lists its waves; "baseline" is the first of them
+    import warnings
+
+    import mutualaid_analysis as ma
+    from mutualaid_analysis.data.waves import resolve_wave
+
+    data = ROOT / "tests" / "data"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        survey = ma.read_survey(data / "export_long_gbk.csv", codebook=data / "export_codebook.toml")
+    first = resolve_wave(survey, "baseline")
+    assert isinstance(first, int | float | str)
+    assert first == survey.waves[0]
+    assert resolve_wave(survey, str(survey.waves[-1])) == survey.waves[-1]
+    assert resolve_wave(survey, None) is None

@@ -28,7 +28,7 @@ from ..exceptions import (
     UsageError,
 )
 from ..output import sha256_file, write_csv
-from .codebook import Codebook, match_value, read_codebook
+from .codebook import Codebook, Scalar, match_value, read_codebook
 from .problems import PROBLEM_COLUMNS, Problem, problems_frame
 from .validate import ROW_RULES, CheckedTable, check_design, check_table, data_levels
 
@@ -115,7 +115,7 @@ class Survey:
         return int(self.data[self.codebook.survey.id].nunique())
 
     @property
-    def waves(self) -> list[Any]:
+    def waves(self) -> list[Scalar]:
         """The waves present in the analysed data, in codebook order."""
         wcol = self.codebook.survey.wave
         if not wcol or wcol not in self.data:
@@ -125,7 +125,7 @@ class Survey:
         return order or sorted(present)
 
     # ---------------------------------------------------------------- views
-    def wave(self, name: Any) -> pd.DataFrame:
+    def wave(self, name: Scalar) -> pd.DataFrame:
         """The analysed rows of one wave (a copy)."""
         wcol = self.codebook.survey.wave
         if not wcol:
@@ -799,7 +799,7 @@ def _reason_column(reasons: Mapping[int, set[str]], excluded: np.ndarray) -> np.
 
 
 def _cell_rules(problems: list[Problem], data: pd.DataFrame, file_col: np.ndarray,
-                all_lines: Any, bad_cells: Mapping[str, np.ndarray]) -> dict[tuple[str, int], str]:
+                all_lines: Callable[[], np.ndarray], bad_cells: Mapping[str, np.ndarray]) -> dict[tuple[str, int], str]:
     """(column, position) -> rule for cell problems, to give ledger reasons."""
     if not bad_cells:
         return {}
@@ -815,7 +815,7 @@ def _cell_rules(problems: list[Problem], data: pd.DataFrame, file_col: np.ndarra
     return out
 
 
-def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Any,
+def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Callable[[], np.ndarray],
                       bad_rows: dict[int, set[str]], id_codes: np.ndarray) -> list[Problem]:
     s = cb.survey
     problems: list[Problem] = []
@@ -885,7 +885,7 @@ def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, al
 _MAX_LINES = 10
 
 
-def _arm_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Any,
+def _arm_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Callable[[], np.ndarray],
                 bad_rows: dict[int, set[str]]) -> list[Problem]:
     """Arms are assigned to villages: a village with rows in two arms is ``mixed_arm_village``.
 
@@ -984,7 +984,7 @@ def _digits_only(v: str) -> str | None:
 
 
 def _panel_match_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray,
-                        all_lines: Any, *, quote_ids: bool = True) -> list[Problem]:
+                        all_lines: Callable[[], np.ndarray], *, quote_ids: bool = True) -> list[Problem]:
     """Warn when few respondents of a follow-up wave are found at baseline.
 
     The rate is the number of ids present in both waves over the number of
@@ -1091,7 +1091,7 @@ def _scalar(v: Any) -> Any:
 
 
 def _pseudonymise_problems(problems: list[Problem], data: pd.DataFrame, cb: Codebook,
-                           file_col: np.ndarray, all_lines: Any) -> list[Problem]:
+                           file_col: np.ndarray, all_lines: Callable[[], np.ndarray]) -> list[Problem]:
     """Replace raw respondent ids in problems by their pseudonyms (matched on file and line)."""
     from dataclasses import replace
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import InsufficientDataError, UsageError
 from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
 from ..models.design import resolve_wave
@@ -125,7 +126,7 @@ def gradient(
     service: str | None = None,
     threshold: float = 4,
     *,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     vcov: Vcov = "CR2",
     contrasts: bool = True,
 ) -> GradientResult:

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import UsageError
 from ..inference import SHARE_CI_METHODS, share_conf_int
 from ..results import Result, contract_frame
@@ -72,7 +73,7 @@ def classify_profiles(
     survey: Survey,
     service: str | None = None,
     *,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     by: str | None = None,
     threshold: float = 4,
     tol: float = 1e-6,

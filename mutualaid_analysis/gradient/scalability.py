@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import UsageError
 from ..results import Result, contract_frame
 from .ordering import ALL_GROUPS, Block, cluster_mean_se, prepare
@@ -181,7 +182,7 @@ def scalability(
     threshold: float = 4,
     service: str | None = None,
     *,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     by: str | None = None,
     se: SEMethod = "cluster",
     n_boot: int = 999,

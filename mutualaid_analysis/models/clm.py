@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import linalg, sparse
 
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import InsufficientDataError, UsageError
 from .design import OrdinalDesign, as_names, ordinal_design
 from .results import (
@@ -523,7 +524,7 @@ def fit_ordinal(
     moderators: Sequence[str] = (),
     *,
     service: str | None = None,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     link: Link = "logit",
     vcov: VcovType = "cluster",
     categorical: Sequence[str] | None = None,

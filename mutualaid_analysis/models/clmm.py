@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import BoundaryWarning, HessianWarning, MutualAidError, UsageError
 from ..results import contract_frame
 from .clm import clm_fit, moderator_levels
@@ -402,7 +403,7 @@ def fit_ordinal_mixed(
     link: Link = "logit",
     n_quad: int | None = None,
     service: str | None = None,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     categorical: Sequence[str] | None = None,
     conf_level: float = 0.95,
     max_iter: int = 1000,

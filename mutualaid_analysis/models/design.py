@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.survey import Survey
-from ..data.waves import resolve_wave
+from ..data.waves import Wave, WaveChoice, resolve_wave
 from ..exceptions import UsageError
 
 __all__ = ["OrdinalDesign", "ordinal_design", "resolve_wave"]
@@ -78,7 +78,7 @@ class OrdinalDesign:
     data: pd.DataFrame
     n_excluded: int
     excluded: pd.DataFrame
-    wave: Any = None
+    wave: Wave | None = None
     service: str | None = None
     term_kinds: dict[str, str] = field(default_factory=dict)
 
@@ -149,7 +149,7 @@ def ordinal_design(
     moderators: Sequence[str] = (),
     *,
     service: str | None = None,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     categorical: Sequence[str] | None = None,
 ) -> OrdinalDesign:
     """Build the long data and design matrix of an ordinal willingness model.

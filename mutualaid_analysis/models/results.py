@@ -518,7 +518,7 @@ class OrdinalResult(Result):
         return body[: -len("</div>")] + pred + "</div>"
 
 
-def code(value: float) -> Any:
+def code(value: float) -> int | float:
     """A category code as the codebook writes it: an int when whole, else the float."""
     return int(value) if float(value).is_integer() else value
 

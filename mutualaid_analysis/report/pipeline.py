@@ -31,6 +31,7 @@ from .config import DEFAULT_COMMUNITY, DEFAULT_INSTITUTIONAL, Config, ConfigErro
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from ..data.codebook import Scalar
     from ..data.survey import Survey
     from ..inference import VcovType
 
@@ -312,7 +313,7 @@ def describe_variables(
     cb = survey.codebook
     cluster, wcol = cb.survey.cluster, cb.survey.wave
     data = survey.data
-    waves = survey.waves or [None]
+    waves: list[Scalar | None] = list(survey.waves) or [None]
     groups: list[Any] = ["all"]
     if by and by in data.columns:
         groups += [g for g in pd.unique(data[by].dropna().astype(str))]
@@ -386,7 +387,7 @@ def sample_table(survey: Survey, by: str | None) -> pd.DataFrame:
     cb = survey.codebook
     data = survey.data
     rows = []
-    waves = survey.waves or [None]
+    waves: list[Scalar | None] = list(survey.waves) or [None]
     groups: list[Any] = ["all"]
     if by and by in data.columns:
         groups += [g for g in pd.unique(data[by].dropna().astype(str))]
