@@ -12,28 +12,16 @@ build on the :class:`Survey` it returns.
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
+
 from ._version import __version__
 from .data.codebook import Codebook, Variable, read_codebook
 from .data.draft import draft_codebook
 from .data.privacy import check_publishable, pseudonymise, suppress_small_counts
 from .data.survey import Survey, from_frame, read_survey
-from .evaluation import (
-    AttritionResult,
-    EquivalenceResult,
-    EvaluationResult,
-    ExpansionResult,
-    FlowResult,
-    ReliabilityResult,
-    ReliableChangeResult,
-    attrition,
-    baseline_equivalence,
-    circle_expansion,
-    evaluate,
-    participant_flow,
-    reliability,
-    reliable_change,
-    score_scale,
-)
 from .exceptions import (
     AnalysisError,
     BoundaryWarning,
@@ -54,23 +42,131 @@ from .exceptions import (
     TextEncodingWarning,
     UsageError,
 )
-from .gradient import (
-    GradientResult,
-    classify_profiles,
-    gradient,
-    plot_ripples,
-    scalability,
-    test_ordering,
-)
-from .models import (
-    OrdinalMixedResult,
-    OrdinalResult,
-    compare_models,
-    fit_ordinal,
-    fit_ordinal_mixed,
-)
 from .sample import load_sample, sample_truth
 from .simulate import Simulation, simulate_survey, write_simulation
+
+# The analyses (models, gradient, evaluation) import scipy, which was most of
+# the time ``import mutualaid_analysis`` took.  They are imported on first use
+# instead, by ``__getattr__`` below (PEP 562); type checkers and editors read
+# their names here.  ``_LAZY`` says where each one lives at run time
+# (tests/test_import.py keeps the two lists equal).
+if TYPE_CHECKING:
+    from .evaluation import (
+        AttritionResult,
+        EquivalenceResult,
+        EvaluationResult,
+        ExpansionResult,
+        FlowResult,
+        ReliabilityResult,
+        ReliableChangeResult,
+        attrition,
+        baseline_equivalence,
+        circle_expansion,
+        evaluate,
+        participant_flow,
+        reliability,
+        reliable_change,
+        score_scale,
+    )
+    from .gradient import (
+        GradientResult,
+        classify_profiles,
+        gradient,
+        plot_ripples,
+        scalability,
+        test_ordering,
+    )
+    from .models import (
+        OrdinalMixedResult,
+        OrdinalResult,
+        compare_models,
+        fit_ordinal,
+        fit_ordinal_mixed,
+    )
+
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "AttritionResult",
+            "EquivalenceResult",
+            "EvaluationResult",
+            "ExpansionResult",
+            "FlowResult",
+            "ReliabilityResult",
+            "ReliableChangeResult",
+            "attrition",
+            "baseline_equivalence",
+            "circle_expansion",
+            "evaluate",
+            "participant_flow",
+            "reliability",
+            "reliable_change",
+            "score_scale",
+        ],
+        "evaluation",
+    ),
+    **dict.fromkeys(
+        [
+            "GradientResult",
+            "classify_profiles",
+            "gradient",
+            "plot_ripples",
+            "scalability",
+            "test_ordering",
+        ],
+        "gradient",
+    ),
+    **dict.fromkeys(
+        [
+            "OrdinalMixedResult",
+            "OrdinalResult",
+            "compare_models",
+            "fit_ordinal",
+            "fit_ordinal_mixed",
+        ],
+        "models",
+    ),
+}
+
+#: The modules that an eager import used to leave reachable as attributes
+#: (``ma.inference.share_conf_int``), imported on first use as well.
+_MODULES = frozenset({"evaluation", "inference", "models", "results"})
+
+
+def __getattr__(name: str) -> object:
+    """Import an analysis when one of its names is first used (PEP 562)."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    elif name in _MODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The package's module: ``gradient`` stays the function, never the subpackage.
+
+    Importing a subpackage binds its module to the package under the
+    subpackage's name, once, when it is first loaded.  The eager import used
+    to load ``gradient/`` before binding the function over it; loaded lazily
+    (by ``ma.evaluate``, by ``from mutualaid_analysis.gradient import ...``),
+    the subpackage would arrive later and hide ``ma.gradient``.  The
+    subpackage stays reachable by its module name (``importlib.import_module``).
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "gradient" and isinstance(value, types.ModuleType):
+            value = value.gradient
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "AnalysisError",

@@ -104,7 +104,8 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
                 if list(new) != list(cats):
                     if out is frame:
                         out = frame.copy()
-                    out.isetitem(i, s.cat.rename_categories(new))
+                    # pandas-stubs: isetitem takes no Series (pandas does)
+                    out.isetitem(i, s.cat.rename_categories(new))  # type: ignore[arg-type]
             continue
         if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
             continue
@@ -115,7 +116,7 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
                 out = frame.copy()
             fixed = s.copy()
             fixed[mask] = "'" + s[mask].astype(str)
-            out.isetitem(i, fixed)
+            out.isetitem(i, fixed)  # type: ignore[arg-type]  # as above
     names = [_escape_cell(c) for c in frame.columns]
     if names != list(frame.columns):
         if out is frame:

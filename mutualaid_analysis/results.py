@@ -11,7 +11,7 @@ mappings (``result.info["x"] = 1`` raises ``TypeError``).
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -32,7 +32,7 @@ CONTRACT_COLUMNS = [
 CLUSTER_COLUMN = "n_clusters"
 
 
-def contract_frame(rows: list[Mapping[str, Any]], id_columns: list[str] | None = None,
+def contract_frame(rows: Sequence[Mapping[str, Any]], id_columns: list[str] | None = None,
                    extra: list[str] | None = None) -> pd.DataFrame:
     """Build a tidy table: identifying columns first, then the contract columns, then extras.
 

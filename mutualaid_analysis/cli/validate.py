@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from ..exceptions import UsageError
     from ..output import write_csv
 
+    data: Path | str | list[str]  # the bundled sample's path, or the files as given
     if args.data and not args.codebook:
         raise UsageError("--codebook is required when a data file is given.")
     if not args.data:

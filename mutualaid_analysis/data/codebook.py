@@ -14,12 +14,13 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import pandas as pd
 
@@ -554,7 +555,7 @@ class Codebook:
         return pd.DataFrame(rows)
 
 
-def read_codebook(path: str | Path) -> Codebook:
+def read_codebook(path: str | os.PathLike[str]) -> Codebook:
     """Read and validate a TOML codebook.
 
     Parameters
@@ -769,7 +770,7 @@ def _missing_spec(raw: Any, where: str, col: _Collector) -> dict[Code, str | Non
     if isinstance(raw, Mapping):
         # Labels are optional per code here: { 98 = "不知道", -9 = "" } is allowed.
         labelled = _labels({k: v for k, v in raw.items() if v != ""}, where, col) or {}
-        out: dict[Code, str | None] = {}
+        out = {}
         for key, lab in raw.items():  # keep the file's order
             code = _as_code(key)
             if code is None:
@@ -948,7 +949,7 @@ def _build(raw: Mapping[str, Any], source: str | None) -> Codebook:
         id=sid or "",
         cluster=_opt_str(sraw, "cluster", "survey", col),
         wave=_opt_str(sraw, "wave", "survey", col),
-        waves=waves,
+        waves=tuple(waves) if waves is not None else None,
         group=_opt_str(sraw, "group", "survey", col),
         treated=treated,
         missing=_missing_spec(sraw["missing"], "survey.missing", col) if "missing" in sraw else {},
@@ -1222,8 +1223,9 @@ def _build_variable(
                     col.add("bad_value_labels", f"{where}.levels", f"level {lv!r} is neither "
                             "a code nor a label of values; list the two codes or labels, "
                             "the \"no\" (0) one first.", value=lv)
-                order.append(code)
-            if len(set(order)) != 2 or None in order:
+                else:
+                    order.append(code)
+            if len(set(order)) != 2 or len(order) != 2:
                 order = sorted(values)
         recode = {order[0]: 0, order[1]: 1}
         if recode == {0: 0, 1: 1}:
@@ -1295,7 +1297,7 @@ def _build_variable(
         col.add("pii_item", where, "an analysed item (circle or scale) cannot be personal data.")
     return Variable(
         name=name,
-        type=vtype,
+        type=cast(VariableType, vtype),  # one of VARIABLE_TYPES, checked above
         label=_opt_str(v, "label", where, col),
         label_en=_opt_str(v, "label_en", where, col),
         values=values,

@@ -419,7 +419,10 @@ def draft_codebook(
 class _Args:
     """The keyword arguments that shape ``[survey]``."""
 
-    def __init__(self, id_, cluster, wave, waves, group, treated, missing, circles) -> None:
+    def __init__(
+        self, id_: Any, cluster: Any, wave: Any, waves: Any, group: Any, treated: Any,
+        missing: Any, circles: Any,
+    ) -> None:  # arguments as the caller gave them; checked below
         self.roles: dict[str, str | None] = {
             "id": id_, "cluster": cluster, "wave": wave, "group": group,
         }  # fmt: skip
@@ -722,7 +725,8 @@ def _draft_from_table(
             pii[col] = f"its name or label suggests {found}"
     content = find_personal_data(frame, declared=[*pii, *role_of], id_column=roles["id"])
     for prob in content:
-        if prob.rule == "undeclared_personal_data" and prob.column not in pii:
+        if prob.rule == "undeclared_personal_data" and prob.column is not None \
+                and prob.column not in pii:
             pii[prob.column] = "its values look like personal data"
     if roles["id"] in {prob.column for prob in content}:
         notes.append(
@@ -855,7 +859,7 @@ def _range_codes(lo: Any, hi: Any, labels: Mapping[Code, str], series: pd.Series
         return list(range(lo_n, hi_n + 1))
     vals = pd.to_numeric(series, errors="coerce").dropna().unique().tolist()
     found = {c for c in [*labels, *vals] if lo_n <= c <= hi_n}
-    return sorted(_num(c) for c in found)  # type: ignore[type-var]
+    return sorted(n for c in found if (n := _num(c)) is not None)
 
 
 def _unique_labels(
@@ -1007,7 +1011,7 @@ def _survey_table(
         else:
             col = frame[wave].dropna()
             if pd.api.types.is_numeric_dtype(col.dtype):
-                waves = sorted({_num(x) for x in col.unique()} - {None})  # type: ignore[type-var]
+                waves = sorted({_num(x) for x in col.unique()} - {None})
                 how = "its values, sorted"
             else:
                 waves = list(dict.fromkeys(str(x) for x in col))
@@ -1305,7 +1309,7 @@ def _from_spreadsheet(
                     v[key] = _toml_values(parsed)
         if cells.get("responses"):
             rname = cells["responses"]
-            spec = {k: v.pop(k) for k in ("values", "values_en") if k in v}
+            spec: dict[str, Any] = {k: v.pop(k) for k in ("values", "values_en") if k in v}
             if spec and rname in responses and responses[rname] != spec:
                 bad(
                     "responses",
@@ -1534,7 +1538,7 @@ def _map_problems(
         else:
             if key.startswith("survey."):
                 col = roles.get(key.split(".", 1)[1])
-                if col in row_of:
+                if col is not None and col in row_of:
                     line, column = row_of[col], head_of.get("role")
             elif key.startswith("responses."):
                 line = resp_row.get(key.split(".")[1])
@@ -1739,7 +1743,7 @@ _MISSING_WORDS: dict[str, int] = {
     "拒答": 99, "拒绝回答": 99, "拒绝": 99, "refused": 99,
     "不适用": -9, "not applicable": -9,
 }  # fmt: skip
-_CONVENTIONAL_MISSING: dict[int, str] = {98: "不知道", 99: "拒答", -9: "不适用"}
+_CONVENTIONAL_MISSING: dict[Code, str] = {98: "不知道", 99: "拒答", -9: "不适用"}
 # Numbers that are looked at as possible missing codes (when apart from the answers).
 _CANDIDATE_CODES = frozenset({97, 98, 99, 997, 998, 999, -1, -7, -8, -9, -98, -99})
 
@@ -1803,7 +1807,7 @@ class _Column:
         self.missing_text = Counter(c for c in answers if c.lower() in _MISSING_WORDS)
         answers = [c for c in answers if c.lower() not in _MISSING_WORDS]
         nums = {c: _plain_number(c) for c in dict.fromkeys(answers)}
-        self.numbers = Counter(nums[c] for c in answers if nums[c] is not None)
+        self.numbers = Counter(n for c in answers if (n := nums[c]) is not None)
         self.texts = list(dict.fromkeys(c for c in answers if nums[c] is None))
         self.n_text = sum(nums[c] is None for c in answers)
         self.n_number = len(answers) - self.n_text
@@ -1913,7 +1917,7 @@ def _from_plain_data(
         _note_lost_zeros(info[roles["id"]], notes)  # type: ignore[index]
 
     # ---- answer kinds (before missing codes, which need the answer ranges)
-    skip = set(args.missing) if args.missing is not None else set(_CANDIDATE_CODES)
+    skip: set[Code] = set(args.missing) if args.missing is not None else set(_CANDIDATE_CODES)
     for c in columns:
         col = info[c]
         role = role_of.get(c)
@@ -2034,7 +2038,7 @@ def _from_plain_data(
                 values.append(np.nan if n is None or stray else float(n))
         data[c] = pd.Series(values, dtype=float)
         if col.labels:
-            meta.value_labels[c] = dict(col.labels)
+            meta.value_labels[c] = dict(col.labels.items())
             meta.measure[c] = "ordinal" if col.kind == "likert" else "nominal"
         if c in declared:
             meta.missing_values[c] = list(survey_missing)
@@ -2135,12 +2139,12 @@ def _plain_missing(
                 if n in _CANDIDATE_CODES and _apart(n, rest):
                     found.setdefault(n, []).append(c)
             for t in col.missing_text:
-                code = _MISSING_WORDS[t.lower()]
+                code: Code = _MISSING_WORDS[t.lower()]
                 found.setdefault(code, []).append(c)
                 spelled.setdefault(code, t)
         codes = {}
         for code in sorted(found, key=lambda k: (k < 0, k)):
-            codes[code] = spelled.get(code) or _CONVENTIONAL_MISSING.get(code)  # type: ignore[arg-type]
+            codes[code] = spelled.get(code) or _CONVENTIONAL_MISSING.get(code)
         if codes:
             what = "; ".join(
                 f"{_fmt(k)}={lab or '(no label)'} in {_list(list(dict.fromkeys(found[k])), 3)}"
@@ -2217,7 +2221,8 @@ def _wave_order(info: Mapping[str, _Column], wave: str | None, notes: list[str])
     ranks = [_WAVE_WORDS.get(t.lower()) for t in col.texts]
     if col.numbers or not col.texts or None in ranks or len(set(ranks)) != len(ranks):
         return None
-    order = [t for _, t in sorted(zip(ranks, col.texts, strict=True), key=lambda p: p[0])]
+    # (no rank is None here: that returned above)
+    order = [t for _, t in sorted(zip(ranks, col.texts, strict=True), key=lambda p: p[0] or 0)]
     notes.append(
         f"waves ordered by their names: {order} (the first is the baseline); pass waves= to "
         "set the order."

@@ -62,7 +62,7 @@ from ..masking import (
     masked_form,
     resident_id_valid,
 )
-from ..problems import Problem
+from ..problems import Problem, Severity
 
 __all__ = [
     "COLUMN_SHARE",
@@ -1097,7 +1097,9 @@ def scan_personal_data(
         if column in declared_set:
             continue
         series = frame.iloc[:, position]
-        severity = "error" if analysed_set is None or column in analysed_set else "warning"
+        severity: Severity = (
+            "error" if analysed_set is None or column in analysed_set else "warning"
+        )
         dtype = series.dtype
         numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
         n_present = int(series.notna().sum())
@@ -1198,8 +1200,8 @@ def scan_personal_data(
                 )
                 continue
             # A few cells of an analysed column: the cells are withheld, not the question.
-            for pos in np.flatnonzero(hits):
-                pos = int(pos)
+            for raw_pos in np.flatnonzero(hits):
+                pos = int(raw_pos)
                 example = example_at(series, pos, kind)
                 line = line_of(pos)
                 where = "" if line is not None else f" (data row {pos + 1})"
@@ -1252,7 +1254,7 @@ class PersonalFinding:
     kinds: tuple[str, ...]
     cells: np.ndarray
     n_present: int
-    severity: str
+    severity: Severity
     whole_column: bool
 
 

@@ -953,7 +953,7 @@ def _parse_text(
         names = [n.strip() for n in header]
         _check_header(names, where)
         dtype = {n: str for n in names if n in text_columns}
-        frame = None
+        frame: pd.DataFrame | None = None
         if not ragged and no_lone_cr:
             # pandas splits standard CSV as the csv module does; the row count
             # confirms it, else pandas gets the csv module's records.
@@ -993,7 +993,7 @@ def _parse_text(
         pd_encoding = enc if direct else "utf-8"
         delim_total = pool.submit(_count_byte, u, delim)
         try:
-            frame: pd.DataFrame | None = _read_frame(
+            frame = _read_frame(
                 source, delim=delim, names=names, encoding=pd_encoding, dtype=dtype
             )
         except _TooManyFields:
@@ -1151,7 +1151,9 @@ def _read_xlsx(path: Path, sheet: str | int | None, text_columns: set[str]) -> R
         except (AttributeError, OSError, ValueError):  # pragma: no cover - internals changed
             cells = []
         try:
-            frame = pd.read_excel(
+            # pandas-stubs types an Excel dtype's keys as str; with header=None they are
+            # the column numbers, which pandas takes.
+            frame = pd.read_excel(  # type: ignore[call-overload]
                 wb,
                 sheet_name=sheet_name,
                 header=None,

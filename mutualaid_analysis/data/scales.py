@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..exceptions import UsageError
 from .codebook import Variable
-from .waves import resolve_wave
+from .waves import Wave, WaveChoice, resolve_wave
 
 if TYPE_CHECKING:  # pragma: no cover
     from .survey import Survey
@@ -99,7 +99,7 @@ def survey_roles(survey: Survey) -> list[str]:
     return [c for c in survey.codebook.roles.values() if c in survey.data.columns]
 
 
-def wave_rows(survey: Survey, wave: Any) -> pd.DataFrame:
+def wave_rows(survey: Survey, wave: Wave | None) -> pd.DataFrame:
     wcol = survey.codebook.survey.wave
     if wave is None or not wcol:
         return survey.data
@@ -115,7 +115,7 @@ def score_scale(
     *,
     method: ScoreMethod = "sum",
     min_answered: int | None = None,
-    wave: Any = None,
+    wave: WaveChoice = None,
 ) -> pd.DataFrame:
     """Score a multi-item scale: one score per respondent and wave.
 

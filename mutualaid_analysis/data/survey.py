@@ -12,7 +12,7 @@ import html
 import itertools
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -29,7 +29,7 @@ from ..exceptions import (
 )
 from ..output import sha256_file, write_csv
 from ..problems import PROBLEM_COLUMNS, Problem, problems_frame
-from .codebook import Codebook, match_value, read_codebook
+from .codebook import Codebook, Scalar, match_value, read_codebook
 from .validate import ROW_RULES, CheckedTable, check_design, check_table, data_levels
 
 __all__ = ["LEDGER_COLUMNS", "OnInvalid", "Survey", "from_frame", "read_survey"]
@@ -115,7 +115,7 @@ class Survey:
         return int(self.data[self.codebook.survey.id].nunique())
 
     @property
-    def waves(self) -> list[Any]:
+    def waves(self) -> list[Scalar]:
         """The waves present in the analysed data, in codebook order."""
         wcol = self.codebook.survey.wave
         if not wcol or wcol not in self.data:
@@ -125,7 +125,7 @@ class Survey:
         return order or sorted(present)
 
     # ---------------------------------------------------------------- views
-    def wave(self, name: Any) -> pd.DataFrame:
+    def wave(self, name: Scalar) -> pd.DataFrame:
         """The analysed rows of one wave (a copy)."""
         wcol = self.codebook.survey.wave
         if not wcol:
@@ -224,13 +224,13 @@ class Survey:
             lines.append("  waves: " + ", ".join(f"{w} n={counts.get(str(w), 0)}"
                                                   for w in self.waves))
             panel = self.ledger.loc[self.ledger["status"] == "analysed"]
-            panel = panel.drop_duplicates("respondent")["panel"].value_counts()
-            if len(panel):
-                lines.append("  panel: " + ", ".join(f"{k} {v}" for k, v in panel.items()))
+            panel_counts = panel.drop_duplicates("respondent")["panel"].value_counts()
+            if len(panel_counts):
+                lines.append("  panel: " + ", ".join(f"{k} {v}" for k, v in panel_counts.items()))
         if len(self.problems):
             by = self.problems.groupby(["severity", "rule"]).size()
             lines.append(f"  problems: {len(self.problems)}")
-            lines.extend(f"    {sev} {rule}: {n}" for (sev, rule), n in by.items())
+            lines.extend(f"    {sev} {rule}: {n}" for (sev, rule), n in zip(by.index, by, strict=True))
         else:
             lines.append("  problems: none")
         if len(self.missing_counts):
@@ -238,7 +238,7 @@ class Survey:
             lines.append("  missing codes: " + ", ".join(
                 (repr(c) if isinstance(c, str) else f"{int(c) if float(c).is_integer() else c}")
                 + (f" {lab}" if isinstance(lab, str) else "") + f" ×{n}"
-                for (c, lab), n in tot.items()))
+                for (c, lab), n in zip(tot.index, tot, strict=True)))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -286,7 +286,7 @@ def wave_key(key: Any, cb: Codebook) -> Any:
     its codes or labels: ``"前测"``, ``1`` and ``"1"`` all name the first wave.
     """
     waves = cb.survey.waves
-    written = cb.survey.waves_as_written or waves
+    written = cb.survey.waves_as_written or waves or ()
     var = cb.variables.get(cb.survey.wave or "")
     if waves:
         for w, as_written in zip(waves, written, strict=True):
@@ -504,7 +504,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
 
     s = cb.survey
     problems: list[Problem] = []
-    checked: list[tuple[_Part, CheckedTable, np.ndarray]] = []
+    checked: list[tuple[_Part, CheckedTable, Callable[[], np.ndarray]]] = []
     levels = data_levels([pt.frame for pt in parts], cb)  # one 0/1 coding for every file
     role_fatal: list[Problem] = []  # a role column (the ids, say) that is personal data
     for part in parts:
@@ -545,8 +545,8 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
             if colname in roles:
                 reason = ("personal_id" if colname == s.id
                           else f"undeclared_personal_data:{colname}")
-                for pos in np.flatnonzero(mask):
-                    ck.bad_rows.setdefault(int(pos), set()).add(reason)
+                for at in np.flatnonzero(mask):
+                    ck.bad_rows.setdefault(int(at), set()).add(reason)
             else:
                 ck.bad_cells[colname] = ck.bad_cells.get(colname, np.zeros(len(mask), bool)) | mask
         role_fatal.extend(p for p in id_problems if p.line is None)
@@ -563,6 +563,7 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
         raise SurveyValidationError(fatal, source=", ".join(pt.file for pt in parts), fatal=True)
 
     # Combine the files; positions are global from here on.
+    line_arrays: list[np.ndarray]
     frames, files, line_arrays = [], [], []
     bad_rows: dict[int, set[str]] = {}
     bad_cells: dict[str, np.ndarray] = {}
@@ -616,10 +617,10 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     cell_rules = _cell_rules(problems, data, file_col, all_lines, bad_cells)
     if on_invalid in ("exclude", "raise"):
         for colname, mask in bad_cells.items():
-            for pos in np.flatnonzero(mask):
-                excluded[pos] = True
-                reasons.setdefault(int(pos), set()).add(
-                    cell_rules.get((colname, int(pos)), "invalid_value"))
+            for at in np.flatnonzero(mask):
+                excluded[at] = True
+                reasons.setdefault(int(at), set()).add(
+                    cell_rules.get((colname, int(at)), "invalid_value"))
     else:  # "missing": blank offending cells, keep the row
         for colname, mask in bad_cells.items():
             if mask.any():
@@ -636,14 +637,14 @@ def _assemble(parts: list[_Part], cb: Codebook, *, on_invalid: str,
     if s.pseudonymise_id:
         problems = _pseudonymise_problems(problems, data, cb, file_col, all_lines)
     # Report in file order, then line order (file-level problems first).
-    rank = {pt.file: i for i, pt in enumerate(parts)}
+    rank: dict[str | None, int] = {pt.file: i for i, pt in enumerate(parts)}
     problems.sort(key=lambda p: (rank.get(p.file, len(rank)), -1 if p.line is None else p.line))
     errors = [p for p in problems if p.severity == "error"]
 
     # Ledger.
-    wave_values = (np.array(data[s.wave].astype("string").to_numpy(dtype=object, na_value=None))
+    wave_values = (np.array(data[s.wave].astype("string").to_numpy(dtype=object, na_value=None))  # type: ignore[call-overload]  # stubs refuse na_value=None
                    if s.wave and s.wave in data else np.full(len(data), None, dtype=object))
-    ids = (np.array(data[s.id].to_numpy(dtype=object, na_value=None)) if s.id in data
+    ids = (np.array(data[s.id].to_numpy(dtype=object, na_value=None)) if s.id in data  # type: ignore[call-overload]  # stubs refuse na_value=None
            else np.full(len(data), None, dtype=object))
     # An id or a wave that is personal data is masked here too (the row is excluded).
     for pos, rules in bad_rows.items():
@@ -773,8 +774,8 @@ def _label_checks(meta: Any, cb: Codebook, file: str) -> list[Problem]:
             if var.values and code in var.values:
                 ours = [var.values[code]] + ([var.values_en[code]] if var.values_en
                                              and code in var.values_en else [])
-            elif code in missing and cb.missing_label(code):
-                ours = [cb.missing_label(code)]
+            elif code in missing and (missing_label := cb.missing_label(code)):
+                ours = [missing_label]
             else:
                 continue
             if norm(file_label) in {norm(o) for o in ours}:
@@ -798,7 +799,7 @@ def _reason_column(reasons: Mapping[int, set[str]], excluded: np.ndarray) -> np.
 
 
 def _cell_rules(problems: list[Problem], data: pd.DataFrame, file_col: np.ndarray,
-                all_lines: Any, bad_cells: Mapping[str, np.ndarray]) -> dict[tuple[str, int], str]:
+                all_lines: Callable[[], np.ndarray], bad_cells: Mapping[str, np.ndarray]) -> dict[tuple[str, int], str]:
     """(column, position) -> rule for cell problems, to give ledger reasons."""
     if not bad_cells:
         return {}
@@ -806,14 +807,15 @@ def _cell_rules(problems: list[Problem], data: pd.DataFrame, file_col: np.ndarra
     index = {(f, int(ln)): i for i, (f, ln) in enumerate(zip(file_col, lines, strict=True))}
     out: dict[tuple[str, int], str] = {}
     for p in problems:
-        if p.column in bad_cells and p.line is not None and p.rule not in ROW_RULES:
+        if p.column is not None and p.column in bad_cells and p.line is not None \
+                and p.rule not in ROW_RULES:
             pos = index.get((p.file, p.line))
             if pos is not None:
                 out[(p.column, pos)] = f"{p.rule}:{p.column}"
     return out
 
 
-def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Any,
+def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Callable[[], np.ndarray],
                       bad_rows: dict[int, set[str]], id_codes: np.ndarray) -> list[Problem]:
     s = cb.survey
     problems: list[Problem] = []
@@ -865,7 +867,7 @@ def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, al
         if len(changers):
             lines = all_lines()
             mask = ids.isin(changers).to_numpy()
-            for i in np.flatnonzero(mask):
+            for i in np.flatnonzero(mask).tolist():
                 rid = ids.iloc[i]
                 villages = sorted(map(str, sub.loc[sub[s.id] == rid, s.cluster].unique()))
                 problems.append(Problem(
@@ -883,7 +885,7 @@ def _cross_row_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, al
 _MAX_LINES = 10
 
 
-def _arm_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Any,
+def _arm_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray, all_lines: Callable[[], np.ndarray],
                 bad_rows: dict[int, set[str]]) -> list[Problem]:
     """Arms are assigned to villages: a village with rows in two arms is ``mixed_arm_village``.
 
@@ -982,7 +984,7 @@ def _digits_only(v: str) -> str | None:
 
 
 def _panel_match_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray,
-                        all_lines: Any, *, quote_ids: bool = True) -> list[Problem]:
+                        all_lines: Callable[[], np.ndarray], *, quote_ids: bool = True) -> list[Problem]:
     """Warn when few respondents of a follow-up wave are found at baseline.
 
     The rate is the number of ids present in both waves over the number of
@@ -1026,7 +1028,7 @@ def _panel_match_checks(data: pd.DataFrame, cb: Codebook, file_col: np.ndarray,
         if rate >= PANEL_MATCH_THRESHOLD:
             continue
         if raw is None:
-            raw = id_series.to_numpy(dtype=object, na_value=None)
+            raw = id_series.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stubs refuse na_value=None
         base_ids, w_ids = set(raw[base_pos]), set(raw[w_pos])
         base_files = list(dict.fromkeys(file_col[base_pos]))
         w_files = list(dict.fromkeys(file_col[w_pos]))
@@ -1089,17 +1091,17 @@ def _scalar(v: Any) -> Any:
 
 
 def _pseudonymise_problems(problems: list[Problem], data: pd.DataFrame, cb: Codebook,
-                           file_col: np.ndarray, all_lines: Any) -> list[Problem]:
+                           file_col: np.ndarray, all_lines: Callable[[], np.ndarray]) -> list[Problem]:
     """Replace raw respondent ids in problems by their pseudonyms (matched on file and line)."""
     from dataclasses import replace
 
     lines = all_lines()
-    ids = data[cb.survey.id].to_numpy(dtype=object, na_value=None)
+    ids = data[cb.survey.id].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stubs refuse na_value=None
     by_line = {(f, int(ln)): rid for f, ln, rid in zip(file_col, lines, ids, strict=True)}
     out = []
     for p in problems:
         if p.respondent is not None:
-            pseudo = by_line.get((p.file, p.line))
+            pseudo = by_line.get((p.file, p.line)) if p.line is not None else None
             value = pseudo if p.column == cb.survey.id else p.value
             message = p.message.replace(str(p.respondent), str(pseudo)) if pseudo else p.message
             p = replace(p, respondent=pseudo, value=value, message=message)
@@ -1149,7 +1151,7 @@ def _missing_counts(hits: list[tuple[str, Any, np.ndarray]], excluded: np.ndarra
     cols = ["variable", "wave", "code", "label", "n"]
     rows = []
     wcol = cb.survey.wave if cb.survey.wave and cb.survey.wave in data else None
-    waves = data[wcol].astype("string").to_numpy(dtype=object, na_value=None) if wcol else None
+    waves = data[wcol].astype("string").to_numpy(dtype=object, na_value=None) if wcol else None  # type: ignore[call-overload]  # stubs refuse na_value=None
     for var, code, pos in hits:
         pos = pos[~excluded[pos]]
         if not len(pos):

@@ -393,6 +393,7 @@ def _convert_levels(chk: _Checker, var: Variable, column: pd.Series, role: str |
     codes_out = np.asarray(codes_out)
     keys = [_level_key(u, canonical_numbers=binary) for u in np.asarray(uniques, dtype=object)]
     n = len(column)
+    levels: list[str] | None
     if binary:
         levels = ([str(lv) for lv in var.levels] if var.levels
                   else list(found_levels) if found_levels is not None
@@ -400,7 +401,7 @@ def _convert_levels(chk: _Checker, var: Variable, column: pd.Series, role: str |
                                       and k not in markers and k not in codes))
     else:
         levels = [str(lv) for lv in var.levels] if var.levels else None
-    allowed = {k: i for i, k in enumerate(levels[:2] if binary else levels or ())}
+    allowed = {k: i for i, k in enumerate((levels or [])[:2] if binary else levels or ())}
     # Decide once per distinct value, then spread to the cells (slot -1: empty cells).
     code_of = np.full(len(keys) + 1, np.nan)
     text_of = np.full(len(keys) + 1, None, dtype=object)
@@ -430,6 +431,7 @@ def _convert_levels(chk: _Checker, var: Variable, column: pd.Series, role: str |
     if len(bad):
         pos = bad
         raw_obj = column.to_numpy(dtype=object)
+        assert levels is not None  # a value is bad only against known levels
         if binary:
             seen = sorted({k for k in keys if k is not None and k not in markers
                            and k not in codes}, key=natural_sort_key)
@@ -490,7 +492,7 @@ def _convert_text(chk: _Checker, var: Variable, column: pd.Series, role: str | N
         rule = f"missing_{role}"
         pos = np.flatnonzero(missing)
         chk.cell_problem(rule, var.name, pos, [None] * len(pos),
-                         lambda v, r=role: f"the {r} is empty; every row needs one.",
+                         lambda v: f"the {role} is empty; every row needs one.",
                          row_level=True)
     if role == "wave":
         _check_wave(chk, var, text)
@@ -642,7 +644,7 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
                 mapping[u] = float(u)
                 continue
             if isinstance(u, int | np.integer):
-                num: int | float | None = int(u)
+                num: int | float = int(u)
             elif isinstance(u, float | np.floating):
                 num = float(u)
                 if np.isnan(num):
@@ -662,11 +664,12 @@ def _convert_numeric(chk: _Checker, var: Variable, column: pd.Series,
                     mapping[u] = np.nan
                     marker_of.setdefault(t, []).append(u)
                     continue
-                num = parse_number(t)
-                if num is None:
+                parsed = parse_number(t)
+                if parsed is None:
                     mapping[u] = np.nan
                     unreadable.add(u)
                     continue
+                num = parsed
             if (isinstance(num, float) and not np.isfinite(num)) or (
                     whole and abs(num) > INT_LIMIT):
                 mapping[u] = np.nan

@@ -7,17 +7,29 @@ scores all resolve a wave through it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from ..exceptions import UsageError
+from .codebook import Scalar
 
 if TYPE_CHECKING:  # pragma: no cover
     from .survey import Survey
 
-__all__ = ["resolve_wave"]
+__all__ = ["Wave", "WaveChoice", "resolve_wave"]
+
+#: A wave as the codebook's ``waves`` lists it (or, without that list, as the
+#: data holds it, as text): ``"pre"``, ``1``.
+Wave: TypeAlias = Scalar
+
+#: What an analysis's ``wave=`` takes: ``"baseline"`` (the first wave), a wave
+#: (compared as text, so ``2`` and ``"2"`` name the same one), or ``None`` for
+#: every row.
+WaveChoice: TypeAlias = Scalar | None
 
 
-def resolve_wave(survey: Survey, wave: Any = "baseline", *, pool: bool = True) -> Any:
+def resolve_wave(
+    survey: Survey, wave: WaveChoice = "baseline", *, pool: bool = True
+) -> Wave | None:
     """The wave to analyse: ``"baseline"`` (default) is the codebook's first wave.
 
     Parameters

@@ -24,7 +24,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -116,8 +116,8 @@ def build_panel(
         arm = np.full(len(data), spec.treated_label, dtype=object)
     frame = pd.DataFrame(
         {
-            "id": data[s.id].to_numpy(dtype=object, na_value=None),
-            "cluster": data[s.cluster].to_numpy(dtype=object, na_value=None),
+            "id": data[s.id].to_numpy(dtype=object, na_value=None),  # type: ignore[call-overload]  # stubs refuse na_value=None
+            "cluster": data[s.cluster].to_numpy(dtype=object, na_value=None),  # type: ignore[call-overload]  # stubs refuse na_value=None
             "wave": wave,
             "arm": arm,
             "y": values.to_numpy(dtype=float),
@@ -359,7 +359,7 @@ def paired_effect_sizes(pre: Any, post: Any, *, conf_level: float = 0.95) -> pd.
     alpha = alpha_of(conf_level)
     z = float(stats.norm.ppf(1 - alpha / 2))
     terms = ["d_z", "g_z", "d_av", "g_av", "d_rm", "g_rm"]
-    rows = {t: {"term": t, "n": n} for t in terms}
+    rows: dict[str, dict[str, Any]] = {t: {"term": t, "n": n} for t in terms}
     d = x1 - x0
     s1, s2 = (float(np.std(x, ddof=1)) if n > 1 else np.nan for x in (x0, x1))
     sd_d = float(np.std(d, ddof=1)) if n > 1 else np.nan
@@ -484,7 +484,8 @@ def within_rows(
         # R's rule: exact below 50 changes without ties or zeros, else the normal
         # approximation (scipy's "auto" would permute for n <= 13 with ties).
         exact = n < 50 and nz.size == n and np.unique(np.abs(nz)).size == n
-        res = stats.wilcoxon(
+        # scipy-stubs take "asymptotic" only with keepdims=True; scipy takes it always
+        res = stats.wilcoxon(  # type: ignore[call-overload]
             nz, zero_method="wilcox", correction=True, method="exact" if exact else "asymptotic"
         )
         ranks = stats.rankdata(np.abs(nz))
@@ -500,7 +501,8 @@ def within_rows(
     # Standardised mean change.
     es = paired_effect_sizes(pre, post, conf_level=1 - alpha)
     for rec in es.to_dict("records"):
-        rows.append({**base, "inference": "effect size", "n_clusters": G, **rec})
+        # (to_dict's keys are the table's column names)
+        rows.append({**base, "inference": "effect size", "n_clusters": G, **cast(dict[str, Any], rec)})
     return rows
 
 

@@ -33,7 +33,7 @@ __all__ = [
 
 #: The two WWC attrition boundaries (one source for the type hint and the check).
 Boundary = Literal["cautious", "optimistic"]
-BOUNDARIES: tuple[str, ...] = get_args(Boundary)
+BOUNDARIES: tuple[Boundary, ...] = get_args(Boundary)
 
 #: Baseline-equivalence bands of the WWC (absolute effect size, upper limit inclusive).
 EQUIVALENCE_BANDS: tuple[tuple[float, str], ...] = (

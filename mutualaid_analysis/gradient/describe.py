@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import InsufficientDataError, UsageError
 from ..inference import SHARE_CI_METHODS, cluster_mean, share_conf_int
 from ..models.design import resolve_wave
@@ -125,7 +126,7 @@ def gradient(
     by: str | None = None,
     service: str | None = None,
     threshold: float = 4,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     vcov: Vcov = "CR2",
     contrasts: bool = True,
 ) -> GradientResult:
@@ -322,7 +323,7 @@ def gradient(
     )
 
 
-def _estimate(y: np.ndarray, clusters: np.ndarray, vcov: str, ids: dict[str, Any],
+def _estimate(y: np.ndarray, clusters: np.ndarray, vcov: Vcov, ids: dict[str, Any],
               term: str, test: bool = False, share: bool = False) -> dict[str, Any]:
     """One row: a cluster-robust mean of ``y`` (with a test of zero when ``test``).
 

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from ..data.survey import Survey
-from ..data.waves import resolve_wave
+from ..data.waves import Wave, WaveChoice, resolve_wave
 from ..exceptions import UsageError
 from ..inference.cluster import cluster_mean_se
 from ..inference.multiplicity import holm
@@ -113,7 +113,7 @@ class Prepared:
     blocks: list[Block]
     circles: tuple[str, ...]
     services: list[str]
-    wave: Any
+    wave: Wave | None
     by: str | None
     id_col: str
     cluster_col: str | None
@@ -161,7 +161,7 @@ def _levels(values: pd.Series) -> list[Any]:
 def prepare(
     survey: Survey,
     service: str | None,
-    wave: Any,
+    wave: WaveChoice,
     by: str | None,
     *,
     what: str,
@@ -552,7 +552,7 @@ def test_ordering(
     survey: Survey,
     service: str | None = None,
     *,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     by: str | None = None,
     page_method: PageMethod = "auto",
 ) -> Result:

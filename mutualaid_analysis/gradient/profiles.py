@@ -17,6 +17,7 @@ from scipy import stats
 
 from .._params import check_conf_level
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import UsageError
 from ..inference import SHARE_CI_METHODS, share_conf_int
 from ..results import Result, contract_frame
@@ -73,7 +74,7 @@ def classify_profiles(
     survey: Survey,
     service: str | None = None,
     *,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     by: str | None = None,
     threshold: float = 4,
     tol: float = 1e-6,

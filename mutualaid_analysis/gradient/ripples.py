@@ -18,6 +18,8 @@ from .describe import gradient
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from ..data.codebook import Scalar
+
 __all__ = ["plot_ripples"]
 
 Measure = Literal["mean", "share_willing"]
@@ -66,7 +68,7 @@ def plot_ripples(
     spec = survey.codebook.survey
     if by == "group":
         by = spec.group if spec.group and spec.group in survey.data.columns else None
-    waves = survey.waves or [None]
+    waves: list[Scalar | None] = list(survey.waves) or [None]
     results = [
         gradient(survey, by=by, service=service, threshold=threshold, wave=w, contrasts=False)
         for w in waves

@@ -20,6 +20,7 @@ from scipy import stats
 
 from .._params import Seed, check_conf_level, check_count, check_seed, describe_seed, recorded_seed
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import UsageError
 from ..results import Result, contract_frame
 from .ordering import ALL_GROUPS, Block, cluster_mean_se, prepare
@@ -182,7 +183,7 @@ def scalability(
     *,
     threshold: float = 4,
     service: str | None = None,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     by: str | None = None,
     se: SEMethod = "cluster",
     n_boot: int = 999,

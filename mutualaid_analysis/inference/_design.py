@@ -91,7 +91,7 @@ def collinear_columns(X: np.ndarray, names: Sequence[str]) -> list[str]:
         return []
     null = vt[rank:]
     involved = np.flatnonzero((np.abs(null) > 1e-8).any(axis=0))
-    return [str(names[i]) for i in involved]
+    return [str(names[i]) for i in involved.tolist()]
 
 
 def check_design(
@@ -166,8 +166,8 @@ def check_design(
             f"weights must be strictly positive; {_rows_text(bad)} have weight <= 0. "
             "Remove those rows explicitly if they are meant to be excluded."
         )
-    codes, labels = pd.factorize(pd.Series(cl), sort=False)
-    labels = np.asarray(labels)
+    codes, uniques = pd.factorize(pd.Series(cl), sort=False)
+    labels = np.asarray(uniques)
     G = labels.shape[0]
     if G < 2:
         raise UsageError(f"Cluster-robust inference needs at least 2 clusters; the data have {G}.")

@@ -310,7 +310,7 @@ class ClusterOLSResult(Result):
 
     @property
     def p_value(self) -> np.ndarray:
-        return 2 * stats.t.sf(np.abs(self.statistic), self.df)
+        return np.asarray(2 * stats.t.sf(np.abs(self.statistic), self.df))
 
     @property
     def method(self) -> str:

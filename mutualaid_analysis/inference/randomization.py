@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -158,14 +158,17 @@ class _RIPieces:
     cluster scores of the residuals follow from the sums listed in the code.
     """
 
-    def __init__(self, y, Z, d_obs, sw, codes, G, assignments, need_t):
+    def __init__(
+        self, y: np.ndarray, Z: np.ndarray, d_obs: np.ndarray, sw: np.ndarray,
+        codes: np.ndarray, G: int, assignments: np.ndarray, need_t: bool,
+    ) -> None:
         n = y.shape[0]
         Q = np.linalg.qr(Z)[0] if Z.shape[1] else np.zeros((n, 0))
         ytil = y - Q @ (Q.T @ y)
         dobs = d_obs * sw
         dtil = dobs - Q @ (Q.T @ dobs)
 
-        def csum(arr):
+        def csum(arr: np.ndarray) -> np.ndarray:
             out = np.zeros((G,) + arr.shape[1:])
             np.add.at(out, codes, arr)
             return out
@@ -481,7 +484,7 @@ def did_randomization_test(
     Z: np.ndarray,
     post: np.ndarray,
     cluster: Any,
-    treated_clusters: Sequence[Any],
+    treated_clusters: Iterable[Any],
     *,
     null: float = 0.0,
     max_enumerate: int = MAX_ENUMERATE,

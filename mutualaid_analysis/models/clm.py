@@ -26,6 +26,7 @@ from scipy import linalg, sparse
 
 from .._params import check_conf_level
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import InsufficientDataError, UsageError
 from .design import OrdinalDesign, as_names, ordinal_design
 from .results import (
@@ -524,7 +525,7 @@ def fit_ordinal(
     moderators: Sequence[str] = (),
     *,
     service: str | None = None,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     link: Link = "logit",
     vcov: VcovType = "cluster",
     categorical: Sequence[str] | None = None,

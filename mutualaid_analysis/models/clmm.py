@@ -17,7 +17,7 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, overload
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from scipy import optimize, stats
 
 from .._params import check_conf_level
 from ..data.survey import Survey
+from ..data.waves import WaveChoice
 from ..exceptions import BoundaryWarning, HessianWarning, MutualAidError, UsageError
 from ..results import contract_frame
 from .clm import clm_fit, moderator_levels
@@ -117,7 +118,7 @@ class _Problem:
     """The model on standardised covariates, with natural-scale bookkeeping."""
 
     def __init__(
-        self, design: OrdinalDesign, random: tuple[str, ...], link: str, n_quad: int
+        self, design: OrdinalDesign, random: tuple[str, ...], link: Link, n_quad: int
     ) -> None:
         X = design.X
         self.p = X.shape[1]
@@ -149,14 +150,21 @@ class _Problem:
         self.n_evals = 0
 
     # natural-standardised parameters psi = (theta', beta', log sds)
-    def split(self, psi: np.ndarray):
+    def split(self, psi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         k = self.K - 1
         return psi[:k], psi[k : k + self.p], psi[k + self.p :]
 
-    def loglik(self, psi: np.ndarray, gradient: bool = True):
+    @overload
+    def loglik(
+        self, psi: np.ndarray, gradient: Literal[True] = True
+    ) -> tuple[float, np.ndarray]: ...
+    @overload
+    def loglik(self, psi: np.ndarray, gradient: Literal[False]) -> tuple[float, None]: ...
+    def loglik(self, psi: np.ndarray, gradient: bool = True) -> tuple[float, np.ndarray | None]:
         self.n_evals += 1
         th, be, ls = self.split(psi)
-        return self.engine.loglik(th, be, *ls, gradient=gradient)
+        # (ls holds the one or two log SDs the engine takes before gradient=)
+        return self.engine.loglik(th, be, *ls, gradient=gradient)  # type: ignore[misc]
 
     # unconstrained phi = (alpha, beta', log sds)
     def psi_from_phi(self, phi: np.ndarray) -> np.ndarray:
@@ -188,7 +196,7 @@ class _Problem:
             A[:k, k : k + p] = (self.center / self.scale)[None, :]
         return A
 
-    def start(self, design: OrdinalDesign, link: str) -> np.ndarray:
+    def start(self, design: OrdinalDesign, link: Link) -> np.ndarray:
         """Starting values: the fixed-effects fit scaled up for the random intercepts.
 
         A random intercept of variance s^2 attenuates the marginal (fixed-effects)
@@ -396,7 +404,7 @@ def fit_ordinal_mixed(
     link: Link = "logit",
     n_quad: int | None = None,
     service: str | None = None,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     categorical: Sequence[str] | None = None,
     conf_level: float = 0.95,
     max_iter: int = 1000,

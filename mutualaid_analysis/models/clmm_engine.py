@@ -381,22 +381,31 @@ class NestedLaplace(_Base):
     def _osum(self, v: np.ndarray) -> np.ndarray:
         return np.bincount(self.oi, weights=v, minlength=self.NO)
 
-    def _arrow(self, S2: np.ndarray, sr: float, sv: float):
+    def _arrow(
+        self, S2: np.ndarray, sr: float, sv: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         Hii = 1.0 - sr * sr * S2
         Hiv = -sr * sv * S2
         Hvv = 1.0 - sv * sv * self._osum(S2)
         schur = Hvv - self._osum(Hiv * Hiv / Hii)
         return Hii, Hiv, schur
 
-    def _solve(self, Hii, Hiv, schur, ri, rv):
+    def _solve(
+        self, Hii: np.ndarray, Hiv: np.ndarray, schur: np.ndarray, ri: np.ndarray, rv: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         xv = (rv - self._osum(Hiv * ri / Hii)) / schur
         xi = (ri - Hiv * xv[self.oi]) / Hii
         return xi, xv
 
-    def find_mode(self, offset, cu, cl, sr, sv, tol=1e-10, max_iter=100) -> RowTerms:
+    def find_mode(
+        self, offset: np.ndarray, cu: np.ndarray, cl: np.ndarray, sr: float, sv: float,
+        tol: float = 1e-10, max_iter: int = 100,
+    ) -> RowTerms:
         b, c = self.b.copy(), self.c.copy()
 
-        def at(bv, cv):
+        def at(
+            bv: np.ndarray, cv: np.ndarray
+        ) -> tuple[RowTerms, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             eta = offset + sr * bv[self.inner] + sv * cv[self.outer_row]
             t = row_terms(self.link, cu - eta, cl - eta, 2)
             S1, S2 = self._isum(t.l1()), self._isum(t.l2())
@@ -479,7 +488,9 @@ class NestedLaplace(_Base):
         )
         return ll, np.concatenate([g_theta, g_beta, [g_tr, g_tv]])
 
-    def conditional_sd(self, log_sd_inner, log_sd_outer, theta, beta):
+    def conditional_sd(
+        self, log_sd_inner: float, log_sd_outer: float, theta: np.ndarray, beta: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Posterior SDs (u scale) of respondent and village effects from the Laplace Hessian."""
         sr, sv = float(np.exp(log_sd_inner)), float(np.exp(log_sd_outer))
         cu, cl = self._cuts(theta)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.survey import Survey
-from ..data.waves import resolve_wave
+from ..data.waves import Wave, WaveChoice, resolve_wave
 from ..exceptions import UsageError
 
 __all__ = ["OrdinalDesign", "ordinal_design", "resolve_wave"]
@@ -78,7 +78,7 @@ class OrdinalDesign:
     data: pd.DataFrame
     n_excluded: int
     excluded: pd.DataFrame
-    wave: Any = None
+    wave: Wave | None = None
     service: str | None = None
     term_kinds: dict[str, str] = field(default_factory=dict)
 
@@ -149,7 +149,7 @@ def ordinal_design(
     moderators: Sequence[str] = (),
     *,
     service: str | None = None,
-    wave: Any = "baseline",
+    wave: WaveChoice = "baseline",
     categorical: Sequence[str] | None = None,
 ) -> OrdinalDesign:
     """Build the long data and design matrix of an ordinal willingness model.
@@ -193,7 +193,7 @@ def ordinal_design(
     check_columns(survey, moderators, "moderator")
     if categorical is None:
         categorical = [n for n in all_cov if cb.variables[n].type in ("category", "binary")]
-    categorical = set(categorical)
+    categorical_set = set(categorical)
     for var_name in items["variable"]:
         var = cb.variables[var_name]
         if var.type != "ordinal" and var.type != "binary":
@@ -210,6 +210,7 @@ def ordinal_design(
     # Long form: one row per respondent x item.
     keep = [c for c in (s.id, s.cluster) if c] + all_cov
     long_parts = []
+    row: Any  # an itertuples row: its fields are the items table's columns
     for row in items.itertuples(index=False):
         part = data[keep].copy()
         part["circle"] = row.circle
@@ -244,7 +245,7 @@ def ordinal_design(
         blocks.append(np.column_stack(svc))
     cov_cols: dict[str, tuple[list[str], np.ndarray]] = {}
     for name in all_cov:
-        cov_cols[name] = covariate_block(survey, long, name, name in categorical,
+        cov_cols[name] = covariate_block(survey, long, name, name in categorical_set,
                                           "moderator" if name in moderators else "covariate")
         names.extend(cov_cols[name][0])
         kinds.update({t: "covariate" for t in cov_cols[name][0]})

@@ -27,7 +27,7 @@ import html
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -54,18 +54,19 @@ __all__ = [
 
 #: Link functions of the cumulative link models (one source for hint and check).
 Link = Literal["logit", "probit"]
-LINKS: tuple[str, ...] = get_args(Link)
+LINKS: tuple[Link, ...] = get_args(Link)
 
 #: Covariance types: clustered by village, clustered by respondent, model-based.
 VcovType = Literal["cluster", "respondent", "model"]
+_Choice = TypeVar("_Choice", bound=str)
 VCOV_TYPES: tuple[str, ...] = get_args(VcovType)
 
 
-def check_choice(value: Any, allowed: Sequence[str], what: str) -> str:
+def check_choice(value: Any, allowed: Sequence[_Choice], what: str) -> _Choice:
     """Return ``value`` if it is one of ``allowed``, else raise a :class:`UsageError`."""
     if not isinstance(value, str) or value not in allowed:
         raise UsageError(f"{what} must be one of {list(allowed)}; got {value!r}.")
-    return value
+    return cast(_Choice, value)  # one of allowed
 
 
 # --------------------------------------------------------------------------- links
@@ -518,7 +519,7 @@ class OrdinalResult(Result):
         return body[: -len("</div>")] + pred + "</div>"
 
 
-def code(value: float) -> Any:
+def code(value: float) -> int | float:
     """A category code as the codebook writes it: an int when whole, else the float."""
     return int(value) if float(value).is_integer() else value
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..data.codebook import Codebook
     from ..data.survey import Survey
+    from ..inference import VcovType
 
 __all__ = ["arm_wave_means", "forest", "outcome_values", "slope", "wave_means"]
 
@@ -102,7 +103,7 @@ def _waves(survey: Survey) -> list[str]:
     return [str(w) for w in (spec.waves or survey.waves)]
 
 
-def arm_wave_means(survey: Survey, outcome: str, vcov: str = "CR2") -> pd.DataFrame:
+def arm_wave_means(survey: Survey, outcome: str, vcov: VcovType = "CR2") -> pd.DataFrame:
     """Mean of ``outcome`` per arm and wave with a village-cluster CI (what :func:`wave_means` draws).
 
     Returns
@@ -272,7 +273,7 @@ def slope(
             big = sub[sizes.to_numpy() >= min_count]
             not_drawn += sub.loc[sizes.to_numpy() < min_count, "cluster"].nunique()
             units = big if unit == "respondent" else big.groupby("cluster")[[first, last]].mean()
-            thin = {
+            thin: dict[str, Any] = {  # keyword arguments of Axes.plot
                 "color": colours[k],
                 "alpha": 0.35 if unit == "village" else 0.12,
                 "linewidth": 0.9 if unit == "village" else 0.6,
@@ -403,7 +404,7 @@ def wave_means(
             err = np.vstack(
                 [est - sub["conf_low"].to_numpy(float), sub["conf_high"].to_numpy(float) - est]
             )
-            opts = {
+            opts: dict[str, Any] = {  # keyword arguments of Axes.errorbar
                 "color": colours[k],
                 "marker": MARKERS[k % len(MARKERS)],
                 "capsize": 4,
@@ -517,7 +518,7 @@ def forest(
         err = np.vstack(
             [est - rows["conf_low"].to_numpy(float), rows["conf_high"].to_numpy(float) - est]
         )
-        opts = {
+        opts: dict[str, Any] = {  # keyword arguments of Axes.errorbar
             "fmt": "s",
             "color": OKABE_ITO["blue"],
             "ecolor": OKABE_ITO["blue"],

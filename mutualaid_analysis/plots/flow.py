@@ -160,6 +160,7 @@ def flow_diagram(
         top = f"{lab.text('rows_read')}: {num(read.respondents)}"
         if len(excl):
             top += f"\n{lab.text('rows_excluded')}: {num(excl['respondents'].sum())}"
+            r: Any  # an itertuples row of the exclusions
             for r in excl.itertuples():
                 top += f"\n  · {_reason_text(r.reason, lab)}: {num(r.respondents)}"
         put(0.5, 0.92, top, "box-read", multialignment="left")

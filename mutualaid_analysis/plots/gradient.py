@@ -110,7 +110,7 @@ def gradient_lines(
             name = [] if g == "all" and len(groups) == 1 else [lab.group(g)]
             if len(waves) > 1:
                 name.append(lab.wave(w))
-            opts = {
+            opts: dict[str, Any] = {  # keyword arguments of Axes.errorbar
                 "color": colours[gi],
                 "marker": MARKERS[gi % len(MARKERS)],
                 "linestyle": LINESTYLES[(len(waves) - 1 - wi) % len(LINESTYLES)],
@@ -228,7 +228,7 @@ def profile_shares(
             err = np.vstack(
                 [est - sub["conf_low"].to_numpy(float), sub["conf_high"].to_numpy(float) - est]
             )
-            opts = {
+            opts: dict[str, Any] = {  # keyword arguments of Axes.errorbar
                 "color": colours[k],
                 "hatch": hatches[k % len(hatches)],
                 "edgecolor": "white",

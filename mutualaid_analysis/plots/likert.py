@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib as mpl
 import numpy as np
@@ -75,11 +75,11 @@ def likert_counts(
     codes = (
         sorted(first.values)
         if first.values
-        else sorted(pd.unique(data[items["variable"]].stack().dropna()).tolist())
+        else sorted(pd.unique(cast(pd.Series, data[items["variable"]].stack()).dropna()).tolist())
     )
     rows = []
-    circle_order = {c: i for i, c in enumerate(cb.circles)}
-    service_order = {s: i for i, s in enumerate(cb.services)}
+    circle_order: dict[Any, int] = {c: i for i, c in enumerate(cb.circles)}
+    service_order: dict[Any, int] = {s: i for i, s in enumerate(cb.services)}
     if service == "each":
         groups = [
             ((c, sv), sub) for (c, sv), sub in items.groupby(["circle", "service"], sort=False)
@@ -87,7 +87,8 @@ def likert_counts(
     else:
         groups = [((c, service or "pooled"), sub) for c, sub in items.groupby("circle", sort=False)]
     for (circle, label), sub in groups:
-        answers = pd.to_numeric(data[sub["variable"].tolist()].stack(), errors="coerce")
+        # (one level of columns: stack gives a Series)
+        answers = pd.to_numeric(cast(pd.Series, data[sub["variable"].tolist()].stack()), errors="coerce")
         answers = answers.dropna()
         total = len(answers)
         counts = answers.value_counts()

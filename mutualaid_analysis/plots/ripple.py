@@ -28,7 +28,7 @@ from .style import Labels, apply_fonts, get_axes, use_style, willingness_scale
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, FigureBase
 
     from ..data.codebook import Codebook
     from ..gradient import GradientResult
@@ -154,7 +154,7 @@ def _draw_rings(
     centre_label: bool,
     **kwargs: Any,
 ) -> None:
-    by_circle = {str(r.circle): r for r in rows.itertuples()}
+    by_circle: dict[str, Any] = {str(r.circle): r for r in rows.itertuples()}  # row by circle
     edge = {"edgecolor": "white", "linewidth": 1.5}
     edge.update(kwargs)
     outer = _CENTRE + _WIDTH * len(circles)
@@ -346,7 +346,9 @@ def ripple(
             centre_label,
             **kwargs,
         )
-        keys = frame.iloc[0][["group", "wave", "service"]].to_dict() if len(frame) else {}
+        keys: dict[Any, Any] = (
+            frame.iloc[0][["group", "wave", "service"]].to_dict() if len(frame) else {}
+        )
         ax.set_title(title if title is not None else _panel_title(keys, lab, False))
         if colorbar:
             _add_colorbar(ax.figure, norm, cm, measure, lab, ax=ax)
@@ -366,7 +368,7 @@ def _cmap(cmap: str | Colormap) -> Colormap:
 
 
 def _add_colorbar(
-    fig: Figure, norm: Normalize, cmap: Colormap, measure: str, lab: Labels, **kwargs: Any
+    fig: FigureBase, norm: Normalize, cmap: Colormap, measure: str, lab: Labels, **kwargs: Any
 ) -> Any:
     sm = ScalarMappable(norm=norm, cmap=cmap)
     cbar = fig.colorbar(sm, shrink=0.7, pad=0.02, **kwargs)

@@ -237,7 +237,8 @@ def style_rc() -> dict[str, Any]:
         "font.size": 9,
         "axes.titlesize": 10,
         "axes.labelsize": 9,
-        "axes.prop_cycle": mpl.cycler(color=_CYCLE),
+        # matplotlib re-exports cycler; its stubs do not say so
+        "axes.prop_cycle": mpl.cycler(color=_CYCLE),  # type: ignore[attr-defined]
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.grid": False,
@@ -293,7 +294,8 @@ def use_style(lang: str = "zh") -> Iterator[Lang]:
     # later figure of the session would show inline.  Keep what the block set.
     interactive = mpl.is_interactive()
     try:
-        with mpl.rc_context(style_rc()):
+        # (matplotlib's stubs take only literal rc keys)
+        with mpl.rc_context(style_rc()):  # type: ignore[arg-type]
             try:
                 yield used
             finally:
@@ -425,7 +427,7 @@ def save_figure(
         "pdf.fonttype": 42,
         "savefig.bbox": "tight",
     }
-    with mpl.rc_context(rc):
+    with mpl.rc_context(rc):  # type: ignore[arg-type]  # as in use_style
         for fmt in formats:
             path = stem.with_name(stem.name + "." + fmt)
             opts = {"dpi": dpi} if fmt == "png" else {}

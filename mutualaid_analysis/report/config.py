@@ -27,7 +27,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 from ..exceptions import ConfigError, UsageError
 
@@ -55,7 +55,8 @@ Vcov = Literal["CR2", "CR1"]
 OrdinalVcov = Literal["cluster", "respondent", "model"]
 Language = Literal["zh", "en"]
 FigureFormat = Literal["png", "svg", "pdf"]
-ON_INVALID: tuple[str, ...] = get_args(OnInvalid)
+_Choice = TypeVar("_Choice", bound=str)
+ON_INVALID: tuple[OnInvalid, ...] = get_args(OnInvalid)
 VCOV: tuple[str, ...] = get_args(Vcov)
 ORDINAL_VCOV: tuple[str, ...] = get_args(OrdinalVcov)
 LANGUAGES: tuple[str, ...] = get_args(Language)
@@ -270,15 +271,15 @@ class _Checker:
         return tuple(dict.fromkeys(value))
 
     def choice(
-        self, table: Mapping[str, Any], where: str, key: str, allowed: Sequence[str]
-    ) -> str | None:
+        self, table: Mapping[str, Any], where: str, key: str, allowed: Sequence[_Choice]
+    ) -> _Choice | None:
         if key not in table:
             return None
         value = table[key]
         if value not in allowed:
             self.problems.append(f"{where}.{key} must be {_choice_hint(value, allowed)}.")
             return None
-        return value
+        return cast(_Choice, value)  # one of allowed
 
     def boolean(self, table: Mapping[str, Any], where: str, key: str) -> bool | None:
         if key not in table:
@@ -474,7 +475,7 @@ def parse_config(
             on_invalid=on_invalid,
             encoding=encoding,
             sheet=sheet,
-        ),  # type: ignore[arg-type]
+        ),
         analysis=analysis,
         inference=inference,
         report=report,

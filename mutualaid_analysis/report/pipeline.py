@@ -31,7 +31,9 @@ from .settings import ReportSettings, resolve_settings
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from ..data.codebook import Scalar
     from ..data.survey import Survey
+    from ..inference import VcovType
 
 __all__ = [
     "ANALYSES",
@@ -306,7 +308,7 @@ def check_against_codebook_and_roles(config: Config, codebook: Any) -> list[str]
 
 # --------------------------------------------------------------------------- descriptives
 def describe_variables(
-    survey: Survey, variables: list[str], by: str | None, vcov: str = "CR2"
+    survey: Survey, variables: list[str], by: str | None, vcov: VcovType = "CR2"
 ) -> pd.DataFrame:
     """Per variable, wave and group: shares (binary) or means and shares above zero (counts).
 
@@ -320,7 +322,7 @@ def describe_variables(
     cb = survey.codebook
     cluster, wcol = cb.survey.cluster, cb.survey.wave
     data = survey.data
-    waves = survey.waves or [None]
+    waves: list[Scalar | None] = list(survey.waves) or [None]
     groups: list[Any] = ["all"]
     if by and by in data.columns:
         groups += [g for g in pd.unique(data[by].dropna().astype(str))]
@@ -394,7 +396,7 @@ def sample_table(survey: Survey, by: str | None) -> pd.DataFrame:
     cb = survey.codebook
     data = survey.data
     rows = []
-    waves = survey.waves or [None]
+    waves: list[Scalar | None] = list(survey.waves) or [None]
     groups: list[Any] = ["all"]
     if by and by in data.columns:
         groups += [g for g in pd.unique(data[by].dropna().astype(str))]
@@ -732,7 +734,9 @@ def run_pipeline(
     )
 
 
-def _scale_scores(survey: Survey, scales: list[str], by: str | None, vcov: str) -> pd.DataFrame:
+def _scale_scores(
+    survey: Survey, scales: list[str], by: str | None, vcov: VcovType
+) -> pd.DataFrame:
     """Mean scale score per wave and group, village-cluster interval."""
     import mutualaid_analysis as ma
 

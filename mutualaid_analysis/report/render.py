@@ -1022,7 +1022,10 @@ def _ledger(
     probs = survey.problems
     if len(probs):
         by = probs.groupby(["severity", "rule"]).size()
-        items = [w.tr("problem_item", rule=rule, severity=sev, n=n) for (sev, rule), n in by.items()]
+        items = [
+            w.tr("problem_item", rule=rule, severity=sev, n=n)
+            for (sev, rule), n in zip(by.index, by, strict=True)
+        ]
         w.p(w.tr("problems_p", items=w.tr("semicolon").join(items)))
     else:
         w.p(w.tr("no_problems"))

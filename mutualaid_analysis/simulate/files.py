@@ -80,11 +80,11 @@ def _write_data(frame: pd.DataFrame, cb: Codebook, path: Path, fmt: str) -> None
                 value_labels[col] = vl
         if fmt == "sav":
             pyreadstat.write_sav(
-                frame, str(path), column_labels=labels, variable_value_labels=value_labels
+                frame, str(path), column_labels=list(labels), variable_value_labels=value_labels
             )
         else:
             pyreadstat.write_dta(
-                frame, str(path), column_labels=labels, variable_value_labels=value_labels
+                frame, str(path), column_labels=list(labels), variable_value_labels=value_labels
             )
 
 
