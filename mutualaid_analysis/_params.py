@@ -46,8 +46,9 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: ``int``, a numpy ``Generator``, or ``None`` (fresh entropy, recorded).
-Seed = int | np.random.Generator | None
+#: ``int``, a numpy ``Generator`` (or the package's own per-stream ``SeedSequence``),
+#: or ``None`` (fresh entropy, recorded).
+Seed = int | np.random.Generator | np.random.SeedSequence | None
 
 #: The largest seed drawn by :func:`fresh_seed` is ``2**63 - 1``, the range
 #: that the configuration's ``[inference] seed`` accepts.

@@ -143,9 +143,9 @@ def first_match(text: str, kind: str) -> str | None:
     """The first personal value of ``kind`` (one of :data:`MASK_KINDS`) inside ``text``, or None."""
     text = unicodedata.normalize("NFKC", text)
     if kind == "resident_id":
-        for m in re.finditer(ID_SEARCH, text):
-            if resident_id_valid(np.array([m.group(1)]))[0]:
-                return m.group(1)
+        for hit in re.finditer(ID_SEARCH, text):
+            if resident_id_valid(np.array([hit.group(1)]))[0]:
+                return hit.group(1)
         return None
     if kind == "phone":
         m = re.search(MOBILE_SEARCH, text)

@@ -108,10 +108,10 @@ def build_panel(
     cb = survey.codebook
     s = cb.survey
     data = survey.data
-    wave = data[s.wave].astype("string").to_numpy(dtype=object, na_value=None)
+    wave = data[s.wave].astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stubs refuse na_value=None
     keep = np.isin(wave.astype(str), [spec.baseline, spec.followup])
     if spec.group:
-        arm = data[spec.group].astype("string").to_numpy(dtype=object, na_value=None)
+        arm = data[spec.group].astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # stubs refuse na_value=None
     else:
         arm = np.full(len(data), spec.treated_label, dtype=object)
     frame = pd.DataFrame(
@@ -584,8 +584,8 @@ def between_rows(
         cl = frame["cluster"].to_numpy(dtype=object)
         G = len(pd.unique(cl))
         if spec.kind == "randomized":
-            mixed = frame.groupby("cluster", sort=True)["treat"].nunique()
-            mixed = [str(v) for v in mixed.index[mixed > 1]]
+            arms_in = frame.groupby("cluster", sort=True)["treat"].nunique()
+            mixed = [str(v) for v in arms_in.index[arms_in > 1]]
             if mixed:
                 raise UsageError(
                     f"design='randomized' assumes whole villages were assigned, but villages "

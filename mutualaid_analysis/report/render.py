@@ -23,7 +23,7 @@ import base64
 import html
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -234,7 +234,9 @@ class _Writer:
                 self.figure(f.name)
 
     # ------------------------------------------------------------ display tables
-    def display(self, frame: pd.DataFrame, columns: ReportSettings) -> pd.DataFrame:
+    def display(
+        self, frame: pd.DataFrame, columns: Mapping[str, Callable[[pd.Series], str]]
+    ) -> pd.DataFrame:
         """Build a display table: header key -> function(row) -> str."""
         out = {
             self.tr_or(f"header.{k}", k): [f(r) for _, r in frame.iterrows()]
@@ -850,8 +852,8 @@ def _df_text(w: _Writer, dfs: Any) -> str:
     t(11)`` (saying that the rows differ) when they do not, ``N(0, 1)`` for
     infinite df; empty when no row has a df.
     """
-    values = pd.to_numeric(pd.Series(dfs, dtype=object), errors="coerce").dropna()
-    values = sorted({float(v) for v in values})
+    found = pd.to_numeric(pd.Series(dfs, dtype=object), errors="coerce").dropna()
+    values = sorted({float(v) for v in found})
     if not values:
         return ""
     if all(math.isinf(v) for v in values):
