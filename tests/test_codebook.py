@@ -282,13 +282,13 @@ def codebooks(draw):
             var["label"] = draw(_labels)
         if kind in ("ordinal", "binary"):
             k = 2 if kind == "binary" else draw(st.integers(2, 6))
-            labs = draw(st.lists(_labels, min_size=k, max_size=k, unique=True))
+            labs = draw(st.lists(_labels, min_size=k, max_size=k, unique_by=str.strip))
             first = draw(st.sampled_from([0, 1])) if kind == "binary" else 0  # 0/1 or 1/2
             var["values"] = {str(i + first): lab for i, lab in enumerate(labs)}
             if kind == "binary" and draw(st.booleans()):
                 var["levels"] = draw(st.permutations(labs))
         if kind == "category" and draw(st.booleans()):
-            var["levels"] = draw(st.lists(_labels, min_size=1, max_size=4, unique=True))
+            var["levels"] = draw(st.lists(_labels, min_size=1, max_size=4, unique_by=str.strip))
         if kind != "text" and draw(st.booleans()):
             var["missing_text"] = draw(st.lists(_labels, max_size=2, unique=True))
         if kind in ("integer", "number") and draw(st.booleans()):
@@ -319,3 +319,18 @@ def test_writer_knows_every_variable_key():
     cb = ma.read_codebook(CB)
     written = {k for v in cb.to_dict()["variable"] for k in v}
     assert written <= set(VARIABLE_KEYS)
+
+
+def test_labels_that_differ_only_in_surrounding_spaces_are_one_label():
+    # answer text is matched without surrounding spaces, so "a" and "a " could
+    # not be told apart when the data are read (found by the round-trip property)
+    raw = {"survey": {"id": "rid"}, "variable": [
+        {"name": "rid", "type": "id"},
+        {"name": "b", "type": "ordinal", "values": {"1": "比较愿意", "2": "比较愿意 "}}]}
+    with pytest.raises(ma.CodebookError, match="duplicate_label") as err:
+        Codebook.from_dict(raw)
+    assert "without surrounding spaces" in str(err.value)
+    # and levels are compared the same way
+    raw["variable"][1] = {"name": "b", "type": "category", "levels": ["0", "0 "]}
+    with pytest.raises(ma.CodebookError, match="duplicate_name"):
+        Codebook.from_dict(raw)

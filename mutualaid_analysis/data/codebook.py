@@ -718,12 +718,16 @@ def _labels(raw: Any, where: str, col: _Collector) -> dict[Code, str] | None:
             col.add("bad_label", where, f"the label of code {key} must be non-empty text.",
                     value=lab)
             continue
-        if lab in seen:
+        # answers are matched with surrounding spaces removed, so a label is kept without
+        # them: "a" and "a " are one label, and a level names it either way
+        same = lab.strip()
+        if same in seen:
             col.add("duplicate_label", where, f"label {lab!r} is used for codes "
-                    f"{format_code(seen[lab])} and {format_code(code)}, so answer text could not "
-                    "be read back as one code.", value=lab)
-        seen[lab] = code
-        out[code] = lab
+                    f"{format_code(seen[same])} and {format_code(code)} (labels are compared "
+                    "without surrounding spaces), so answer text could not be read back as one "
+                    "code.", value=lab)
+        seen[same] = code
+        out[code] = same
     return out
 
 
