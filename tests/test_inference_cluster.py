@@ -293,8 +293,13 @@ def test_shift_y_changes_only_intercept_and_scaling_weights_changes_nothing(data
     assert_allclose(b.coef[1:], a.coef[1:], rtol=1e-8, atol=1e-8)
     assert_allclose(b.coef[0], a.coef[0] + shift, rtol=1e-8, atol=1e-8)
     assert_allclose(b.vcov, a.vcov, rtol=1e-7, atol=1e-10)
-    assert_allclose(c.vcov, a.vcov, rtol=1e-9, atol=1e-13)
-    assert_allclose(c.df, a.df, rtol=1e-9)
+    # Scaling the weights changes every sum by rounding only: the normwise bound of
+    # the reordering test above (rtol=1e-9 on the df failed at 1.6e-9 on an
+    # ill-conditioned draw, where n eps kappa is larger than that)
+    tol = 100 * len(y) * np.finfo(float).eps * cr2_condition(X, g, w)
+    scale_v = np.sqrt(np.outer(np.diag(a.vcov), np.diag(a.vcov)))
+    assert np.max(np.abs(c.vcov - a.vcov) / scale_v) <= max(tol, 1e-9)
+    assert_allclose(c.df, a.df, rtol=max(tol, 1e-9))
 
 
 @settings(max_examples=25, deadline=None)
