@@ -83,7 +83,9 @@ def _likert_source(
                 f"ma.likert_table(survey, service={service!r})."
             )
         return counts_table, codebook or getattr(source, "codebook", None), used == "each"
-    if hasattr(source, "codebook") and hasattr(source, "data"):
+    from ..data.survey import Survey
+
+    if isinstance(source, Survey):
         _deprecated_survey(
             "likert_bars(survey, ...)", "plots.likert_bars(ma.likert_table(survey, ...))"
         )
