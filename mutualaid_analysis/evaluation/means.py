@@ -158,7 +158,7 @@ class WaveMeansResult(Result):
         raise UsageError(f"kind must be 'means' or 'slope'; got {kind!r}.")
 
 
-def wave_means(survey: Survey, outcome: str, vcov: str = "CR2") -> WaveMeansResult:
+def wave_means(survey: Survey, outcome: str, *, vcov: str = "CR2") -> WaveMeansResult:
     """Mean of ``outcome`` per arm and wave with a village-cluster confidence interval.
 
     Parameters

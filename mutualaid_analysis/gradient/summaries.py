@@ -62,7 +62,7 @@ class SampleSizesResult(Result):
     """
 
 
-def sample_sizes(survey: Survey, by: str | None = None) -> SampleSizesResult:
+def sample_sizes(survey: Survey, *, by: str | None = None) -> SampleSizesResult:
     """Respondents and villages per wave and group (and overall).
 
     Parameters
@@ -127,6 +127,7 @@ class DescribeResult(Result):
 def describe(
     survey: Survey,
     variables: str | Sequence[str],
+    *,
     by: str | None = None,
     vcov: str = "CR2",
 ) -> DescribeResult:
@@ -281,7 +282,7 @@ class LikertResult(Result):
 
 
 def likert_table(
-    survey: Survey, service: str | None = None, wave: Any = "baseline"
+    survey: Survey, *, service: str | None = None, wave: Any = "baseline"
 ) -> LikertResult:
     """The answers to the willingness items per circle (and service): counts and shares.
 

@@ -47,7 +47,7 @@ def likert_counts(
     _deprecated_survey("likert_counts(survey, ...)", 'ma.likert_table(survey, ...).tables["counts"]')
     from ..gradient.summaries import likert_table  # deprecated path only (see _deprecated_survey)
 
-    return likert_table(survey, service, wave).tables["counts"]
+    return likert_table(survey, service=service, wave=wave).tables["counts"]
 
 
 def _deprecated_survey(old: str, new: str) -> None:
@@ -91,7 +91,7 @@ def _likert_source(
         )
         from ..gradient.summaries import likert_table  # deprecated path only
 
-        res = likert_table(source, service, wave)
+        res = likert_table(source, service=service, wave=wave)
         return res.tables["counts"], codebook or res.codebook, service == "each"
     raise UsageError(
         "expected the result of ma.likert_table (or its table); got "
