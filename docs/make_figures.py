@@ -47,9 +47,9 @@ def make_all(out: Path, lang: str = "zh", dpi: int = 150) -> list[Path]:
         "profile_shares": lambda: plots.profile_shares(
             ma.classify_profiles(s, by="arm"), codebook=cb, lang=lang
         ),
-        "likert_bars": lambda: plots.likert_bars(s, service="each", lang=lang),
-        "slope": lambda: plots.slope(s, "gses", lang=lang),
-        "wave_means": lambda: plots.wave_means(s, "villagers", lang=lang),
+        "likert_bars": lambda: ma.likert_table(s, service="each").plot(lang=lang),
+        "slope": lambda: ma.wave_means(s, "gses").plot(kind="slope", lang=lang),
+        "wave_means": lambda: ma.wave_means(s, "villagers").plot(lang=lang),
         "forest": lambda: plots.forest(evaluation, codebook=cb, lang=lang),
         "forest_circles": lambda: plots.forest(
             ma.circle_expansion(s, seed=1), codebook=cb, models=["DiD"], lang=lang

@@ -68,9 +68,11 @@ def _calls(survey, res):
         "ripple": lambda **k: plots.ripple(res["gradient"], group="workshop", codebook=cb, **k),
         "gradient_lines": lambda **k: plots.gradient_lines(res["gradient_waves"], codebook=cb, **k),
         "profile_shares": lambda **k: plots.profile_shares(res["profiles"], codebook=cb, **k),
-        "likert_bars": lambda **k: plots.likert_bars(survey, service="each", **k),
-        "slope": lambda **k: plots.slope(survey, "gses", **k),
-        "wave_means": lambda **k: plots.wave_means(survey, "villagers", **k),
+        "likert_bars": lambda **k: plots.likert_bars(
+            ma.likert_table(survey, service="each"), **k
+        ),
+        "slope": lambda **k: plots.slope(ma.wave_means(survey, "gses"), **k),
+        "wave_means": lambda **k: plots.wave_means(ma.wave_means(survey, "villagers"), **k),
         "forest": lambda **k: plots.forest(res["evaluation"], codebook=cb, **k),
         "flow_diagram": lambda **k: plots.flow_diagram(ma.participant_flow(survey), **k),
         "predicted_probabilities": lambda **k: plots.predicted_probabilities(
@@ -345,7 +347,7 @@ def test_flow_numbers_equal_the_ledger_and_attrition(tmp_path, outcome):
 def test_wave_means_of_a_binary_are_shares_with_intervals_inside_0_1(survey):
     from mutualaid_analysis.inference import cluster_mean, share_conf_int
 
-    t = plots.arm_wave_means(survey, "knows_platform")
+    t = ma.wave_means(survey, "knows_platform").table
     assert ((t["conf_low"] >= 0) & (t["conf_high"] <= 1)).all()
     assert t["method"].str.contains("logit-scale").all()
     row = t.iloc[0]
@@ -359,7 +361,7 @@ def test_wave_means_of_a_binary_are_shares_with_intervals_inside_0_1(survey):
 
 
 def test_wave_means_match_the_evaluation_means(survey, results):
-    mine = plots.arm_wave_means(survey, "gses")
+    mine = ma.wave_means(survey, "gses").table
     theirs = results["evaluation"].tables["means"]
     theirs = theirs[theirs["outcome"] == "gses"]
     merged = mine.merge(theirs, on=["arm", "wave"])
@@ -400,7 +402,7 @@ def test_predicted_probabilities_variants(survey, results, show, extra):
 
 
 def test_likert_counts_add_up(survey):
-    counts = plots.likert_counts(survey, service="each")
+    counts = ma.likert_table(survey, service="each").tables["counts"]
     shares = counts.groupby(["circle", "service"])["share"].sum()
     np.testing.assert_allclose(shares, 1.0)
     assert list(dict.fromkeys(counts["circle"])) == list(survey.codebook.circles)
@@ -423,7 +425,8 @@ def _survey_with_a_small_village():
 def test_slope_leaves_out_villages_below_min_count():
     survey, small = _survey_with_a_small_village()
     n_villages = survey.data["village"].nunique()
-    ax = plots.slope(survey, "gses", lang="en")
+    means = ma.wave_means(survey, "gses")
+    ax = plots.slope(means, lang="en")
     lines = [ln for ln in ax.get_lines() if ln.get_gid() == "unit"]
     assert len(lines) == n_villages - 1
     note = [t for t in ax.texts if t.get_gid() == "not-drawn"]
@@ -431,19 +434,19 @@ def test_slope_leaves_out_villages_below_min_count():
     assert note[0].get_text() == (
         "1 village(s) with fewer than 5 matched respondents not drawn"
     )
-    everything = plots.slope(survey, "gses", lang="en", min_count=1)
+    everything = plots.slope(means, lang="en", min_count=1)
     assert len([ln for ln in everything.get_lines() if ln.get_gid() == "unit"]) == n_villages
     assert not [t for t in everything.texts if t.get_gid() == "not-drawn"]
     # respondent lines: the small village's 3 respondents are not drawn either
-    people = plots.slope(survey, "gses", unit="respondent", lang="en")
+    people = plots.slope(means, unit="respondent", lang="en")
     wide = survey.data.pivot_table(index=["resp_id", "village"], columns="wave",
                                    values="gses_01", aggfunc="size").reset_index()
     n_drawn = len([ln for ln in people.get_lines() if ln.get_gid() == "unit"])
     assert n_drawn < len(wide) and "not drawn" in _texts(people)
-    zh = plots.slope(survey, "gses", lang="zh")
+    zh = plots.slope(means, lang="zh")
     assert "1 个村庄匹配受访者少于 5 人，未画出" in _texts(zh)
     with pytest.raises(UsageError, match="min_count"):
-        plots.slope(survey, "gses", min_count=0)
+        plots.slope(means, min_count=0)
     with pytest.raises(UsageError, match="min_count"):
         plots.flow_diagram(ma.participant_flow(survey), min_count=2.5)
 

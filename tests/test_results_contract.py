@@ -21,6 +21,9 @@ ANALYSES = {
     "baseline_equivalence": {"variables": ["gses"]},
     "circle_expansion": {},
     "reliable_change": {"outcome": "gses"},
+    "describe": {"variables": ["knows_platform", "volunteer_hours"], "by": "arm"},
+    "likert_table": {"service": "each"},
+    "wave_means": {"outcome": "gses"},
 }
 
 

@@ -4,8 +4,9 @@ Scales and their reliability (:func:`score_scale`, :func:`reliability`),
 attrition and baseline equivalence against the What Works Clearinghouse
 standards (:func:`attrition`, :func:`baseline_equivalence`), the
 participant flow of the diagram (:func:`participant_flow`) and individual
-reliable change (:func:`reliable_change`); workshop effects with few-cluster
-inference (:func:`evaluate`) and whether the ripple widens
+reliable change (:func:`reliable_change`); the means per arm and wave with
+village-cluster intervals (:func:`wave_means`); workshop effects with
+few-cluster inference (:func:`evaluate`) and whether the ripple widens
 (:func:`circle_expansion`).  What every one of them compares -- the waves,
 the arms, the design -- is resolved once, by :func:`study_design`.
 """
@@ -29,6 +30,7 @@ from .effects import (
     paired_effect_sizes,
 )
 from .expansion import ExpansionResult, circle_expansion
+from .means import WaveMeansResult, wave_means
 from .scales import ReliabilityResult, reliability, score_scale
 from .wwc import attrition_boundary, boundary_table, cox_index, equivalence_band, hedges_g
 
@@ -42,6 +44,7 @@ __all__ = [
     "ReliabilityResult",
     "ReliableChangeResult",
     "StudyDesign",
+    "WaveMeansResult",
     "attrition",
     "attrition_boundary",
     "baseline_equivalence",
@@ -59,4 +62,5 @@ __all__ = [
     "resolve_outcome",
     "score_scale",
     "study_design",
+    "wave_means",
 ]

@@ -1,13 +1,15 @@
 """Figures of the willingness gradient (差序格局) and of workshop evaluations.
 
-Every function takes the result (or survey) first, then ``ax=None`` (draw on
+Every function takes the result first, then ``ax=None`` (draw on
 this Axes, or on a new figure) and ``lang="zh"`` or ``"en"``; extra keyword
 arguments go to the matplotlib call that draws the data (named in each
 docstring); the Axes is returned and nothing calls ``plt.show()`` or closes
 the figure.  The multi-panel :func:`ripple_grid` takes ``fig=`` and returns
 an array of Axes; ``ma.plot_ripples`` (in :mod:`mutualaid_analysis.gradient`)
 computes the gradient per wave and arm from a survey and draws it with
-:func:`ripple_grid`.
+:func:`ripple_grid`.  Given a Survey, ``likert_bars``, ``slope`` and
+``wave_means`` still draw for one release, with a :class:`FutureWarning`
+naming the analysis to call first.
 
 =============================  ==========================================  ====================
 Figure                         Function                                    Draws from
@@ -16,9 +18,9 @@ Ripple (signature figure)      :func:`ripple`, :func:`ripple_grid`,        ``ma.
                                ``ma.plot_ripples`` (from a survey)
 Gradient lines                 :func:`gradient_lines`                      ``ma.gradient``
 Profile shares                 :func:`profile_shares`                      ``ma.classify_profiles``
-Likert diverging bars          :func:`likert_bars`                         a ``Survey``
-Paired slopes per arm          :func:`slope`                               a ``Survey``
-Means by wave × arm            :func:`wave_means`                          a ``Survey``
+Likert diverging bars          :func:`likert_bars`                         ``ma.likert_table``
+Paired slopes per arm          :func:`slope`                               ``ma.wave_means``
+Means by wave × arm            :func:`wave_means`                          ``ma.wave_means``
 Forest of effects              :func:`forest`                              ``ma.evaluate``,
                                                                            ``ma.circle_expansion``
 Participant flow (CONSORT)     :func:`flow_diagram`                        ``ma.participant_flow``

@@ -2,9 +2,9 @@
 
 - :func:`slope`: each village's (or respondent's) baseline and follow-up
   values joined by a line, per arm, with the arm's mean and its confidence
-  interval;
+  interval (of :func:`mutualaid_analysis.wave_means`);
 - :func:`wave_means`: the mean per wave and arm with village-cluster
-  confidence intervals;
+  confidence intervals (of :func:`mutualaid_analysis.wave_means`);
 - :func:`forest`: the between-arm effects across outcomes (or circles) with
   their intervals and adjusted p-values; the method and the multiplicity
   adjustment are written in the caption.
@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -35,173 +37,112 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..data.codebook import Codebook
     from ..data.survey import Survey
+    from ..evaluation.means import WaveMeansResult
     from ..inference import VcovType
 
 __all__ = ["arm_wave_means", "forest", "outcome_values", "slope", "wave_means"]
 
 
-def outcome_values(survey: Survey, outcome: str) -> pd.DataFrame:
-    """One row per analysed row: ``id, cluster, wave, group, value`` of ``outcome``.
-
-    ``outcome`` is a scale of the codebook (scored as :func:`score_scale`
-    does by default, the sum), a circle (the respondent's willingness toward
-    it, services pooled), or a numeric variable.
-    """
-    from ..data.scales import score_scale
-
-    cb = survey.codebook
-    spec = cb.survey
-    if not spec.wave or not spec.group:
-        raise UsageError(
-            "this figure needs waves and arms: set [survey] wave and group in the codebook."
-        )
-    if outcome in cb.scale_names():
-        frame = score_scale(survey, outcome).rename(columns={"score": "value"})
-    elif outcome in cb.circles:
-        frame = survey.willingness().rename(columns={outcome: "value"})
-    elif outcome in cb.variables and outcome in survey.data.columns:
-        if not cb.variables[outcome].is_numeric:
-            raise UsageError(
-                f"{outcome!r} is {cb.variables[outcome].type}; give a numeric, "
-                "ordinal or binary variable, a scale, or a circle."
-            )
-        frame = survey.data.assign(value=survey.data[outcome])
-    else:
-        raise UsageError(
-            f"{outcome!r} is neither a scale ({cb.scale_names()}), a circle "
-            f"({list(cb.circles)}) nor a variable of the analysis data."
-        )
-    if spec.group not in frame.columns:
-        frame = frame.join(survey.data[[spec.group]])
-    out = pd.DataFrame(
-        {
-            "id": frame[spec.id].astype(str).to_numpy(),
-            "cluster": (
-                frame[spec.cluster].to_numpy(dtype=object)
-                if spec.cluster
-                else frame[spec.id].astype(str).to_numpy()
-            ),
-            "wave": frame[spec.wave].astype(str).to_numpy(),
-            "group": frame[spec.group].astype(str).to_numpy(),
-            "value": pd.to_numeric(frame["value"], errors="coerce").astype(float).to_numpy(),
-        }
+def _deprecated_survey(old: str, new: str) -> None:
+    warnings.warn(
+        f"plots.{old} with a Survey is deprecated and will be removed in the next release: "
+        f"the plots draw results; use {new}.",
+        FutureWarning,
+        stacklevel=3,
     )
-    return out
 
 
-def _arms(survey: Survey, values: pd.DataFrame) -> list[str]:
-    levels = sorted(set(values["group"]))
-    treated = survey.codebook.survey.treated
-    if treated is not None and str(treated) in levels:
-        levels.remove(str(treated))
-        levels = [str(treated), *levels]
-    return levels
+def _is_survey(source: Any) -> bool:
+    from ..data.survey import Survey
+
+    return isinstance(source, Survey)
 
 
-def _waves(survey: Survey) -> list[str]:
-    spec = survey.codebook.survey
-    return [str(w) for w in (spec.waves or survey.waves)]
+def outcome_values(survey: Survey, outcome: str) -> pd.DataFrame:
+    """Deprecated: moved to :func:`mutualaid_analysis.evaluation.means.outcome_values`.
+
+    The same table (``id, cluster, wave, group, value``), which
+    ``ma.wave_means(survey, outcome).tables["values"]`` also holds.  This
+    call warns (:class:`FutureWarning`) and will be removed in the next
+    release.
+    """
+    warnings.warn(
+        "plots.evaluation.outcome_values is deprecated and will be removed in the next "
+        "release; use mutualaid_analysis.evaluation.means.outcome_values(survey, outcome) "
+        'or ma.wave_means(survey, outcome).tables["values"].',
+        FutureWarning,
+        stacklevel=2,
+    )
+    from ..evaluation.means import outcome_values as values  # deprecated path only
+
+    return values(survey, outcome)
 
 
 def arm_wave_means(survey: Survey, outcome: str, vcov: VcovType = "CR2") -> pd.DataFrame:
-    """Mean of ``outcome`` per arm and wave with a village-cluster CI (what :func:`wave_means` draws).
+    """Mean of ``outcome`` per arm and wave; deprecated: use ``ma.wave_means``.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``outcome, arm, wave, estimate, std_error, df, conf_low,
-        conf_high, n, n_clusters, method``; every analysed row with the
-        outcome counts (not only the matched pairs).  For a 0/1 binary
-        variable the mean is a share, and its interval is the logit-scale
-        one of :func:`~mutualaid_analysis.inference.cluster_share`, inside
-        [0, 1].
+    ``ma.wave_means(survey, outcome, vcov=vcov).table`` holds these rows
+    (with the contract's ``term``, ``statistic`` and ``p_value`` besides):
+    ``outcome, arm, wave, estimate, std_error, df, conf_low, conf_high, n,
+    n_clusters, method``.  This call warns (:class:`FutureWarning`) and will
+    be removed in the next release.
     """
-    from ..inference import cluster_mean, cluster_share
+    _deprecated_survey(
+        "arm_wave_means(survey, outcome)", "ma.wave_means(survey, outcome).table"
+    )
+    from ..evaluation.means import wave_means as means  # deprecated path only
 
-    values = outcome_values(survey, outcome)
-    var = survey.codebook.variables.get(outcome)
-    finite = values["value"][np.isfinite(values["value"])]
-    is_share = var is not None and var.type == "binary" and bool(finite.isin([0.0, 1.0]).all())
-    rows = []
-    for arm in _arms(survey, values):
-        for wave in _waves(survey):
-            sub = values[(values["group"] == arm) & (values["wave"] == wave)]
-            sub = sub[np.isfinite(sub["value"])]
-            row: dict[str, Any] = {
-                "outcome": outcome,
-                "arm": arm,
-                "wave": wave,
-                "n": len(sub),
-                "n_clusters": sub["cluster"].nunique(),
-            }
-            if len(sub) and is_share:
-                t = cluster_share(
-                    sub["value"].to_numpy(), sub["cluster"].to_numpy(), vcov=vcov
-                ).iloc[0]
-                row.update(
-                    {
-                        k: t[k]
-                        for k in ("estimate", "std_error", "df", "conf_low", "conf_high", "method")
-                    }
-                )
-            elif len(sub) and sub["cluster"].nunique() > 1:
-                t = cluster_mean(
-                    sub["value"].to_numpy(), sub["cluster"].to_numpy(), vcov=vcov
-                ).table.iloc[0]
-                row.update(
-                    {
-                        k: t[k]
-                        for k in ("estimate", "std_error", "df", "conf_low", "conf_high", "method")
-                    }
-                )
-            else:
-                row.update(
-                    {
-                        "estimate": float(sub["value"].mean()) if len(sub) else np.nan,
-                        "std_error": np.nan,
-                        "df": np.nan,
-                        "conf_low": np.nan,
-                        "conf_high": np.nan,
-                        "method": "mean (one cluster: no interval)",
-                    }
-                )
-            rows.append(row)
-    cols = [
-        "outcome",
-        "arm",
-        "wave",
-        "estimate",
-        "std_error",
-        "df",
-        "conf_low",
-        "conf_high",
-        "n",
-        "n_clusters",
-        "method",
-    ]
-    return pd.DataFrame(rows)[cols]
+    table = means(survey, outcome, vcov=vcov).table
+    return table.drop(columns=["term", "statistic", "p_value"])
+
+
+def _means_source(source: Any, outcome: str | None, fn: str) -> Any:
+    """The WaveMeansResult to draw: a result as given; a Survey (deprecated) is computed."""
+    if _is_survey(source):
+        outcome = "gses" if outcome is None else outcome
+        _deprecated_survey(
+            f"{fn}(survey, outcome)", f"plots.{fn}(ma.wave_means(survey, outcome))"
+        )
+        from ..evaluation.means import wave_means as means  # deprecated path only
+
+        return means(source, outcome)
+    tables = getattr(source, "tables", None)
+    if not isinstance(tables, Mapping) or "matched" not in tables:
+        raise UsageError(
+            f"expected the result of ma.wave_means; got {type(source).__name__}."
+        )
+    if outcome is not None and outcome != source.info.get("outcome"):
+        raise UsageError(
+            f"this result is of {source.info.get('outcome')!r}, not {outcome!r}; "
+            f"compute ma.wave_means(survey, {outcome!r})."
+        )
+    return source
 
 
 def slope(
-    survey: Survey,
-    outcome: str = "gses",
+    survey: WaveMeansResult | Survey,
+    outcome: str | None = None,
     ax: Axes | None = None,
     lang: str = "zh",
     *,
     unit: Literal["village", "respondent"] = "village",
     labels: dict[Any, str] | None = None,
     min_count: int = 5,
+    codebook: Codebook | None = None,
     **kwargs: Any,
 ) -> Axes:
     """Paired slope plot per arm: baseline to follow-up, with the arm's mean change.
 
     Parameters
     ----------
-    survey : Survey
-        A panel survey with two (or more: the first and last are used) waves
-        and two arms.
-    outcome : str, default "gses"
-        A scale (scored as the sum), a circle, or a numeric variable.
+    survey : WaveMeansResult
+        The result of :func:`mutualaid_analysis.wave_means` of a panel with
+        two (or more: the first and last are used) waves and two arms.  A
+        Survey is deprecated (it warns, :class:`FutureWarning`): the plot
+        is then of ``ma.wave_means(survey, outcome)``.
+    outcome : str, optional
+        With a Survey (deprecated), the outcome (default ``"gses"``); with a
+        result, ``None`` or the result's outcome.
     ax : matplotlib.axes.Axes, optional
     lang : {"zh", "en"}, default "zh"
     unit : {"village", "respondent"}, default "village"
@@ -215,6 +156,8 @@ def slope(
         nor, with ``unit="respondent"``, its respondents' lines), and a note
         under the axes (gid ``"not-drawn"``) says how many were left out; an
         arm's ``n`` below it shows as ``"n = <5"``.  ``1`` draws everything.
+    codebook : Codebook, optional
+        Labels (default the result's codebook).
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot` for the thin lines (e.g.
         ``alpha``, ``linewidth``).
@@ -230,37 +173,28 @@ def slope(
     -----
     Only matched respondents (the outcome observed at both waves) are drawn,
     so each line is a within-unit change.  The arm means use every matched
-    respondent, including those of villages too small to draw.
+    respondent, including those of villages too small to draw; they are the
+    result's ``tables["matched_means"]``.
 
     Examples
     --------
-    >>> ax = plots.slope(ma.load_sample(), "gses")  # doctest: +SKIP
+    >>> ax = plots.slope(ma.wave_means(ma.load_sample(), "gses"))  # doctest: +SKIP
     """
-    from ..inference import cluster_mean
-
     if unit not in ("village", "respondent"):
         raise UsageError(f"unit must be 'village' or 'respondent'; got {unit!r}.")
     min_count = check_min_count(min_count)
-    values = outcome_values(survey, outcome)
-    waves = _waves(survey)
+    res = _means_source(survey, outcome, "slope")
+    outcome = res.info["outcome"]
+    waves = list(res.info["waves"])
     if len(waves) < 2:
         raise UsageError(f"a slope plot needs two waves; the survey has {waves}.")
     first, last = waves[0], waves[-1]
-    arms = _arms(survey, values)
-    wide = (
-        values[values["wave"].isin([first, last])]
-        .pivot_table(
-            index=["id", "cluster", "group"],
-            columns="wave",
-            values="value",
-            aggfunc="first",
-            observed=True,
-        )
-        .reset_index()
-    )
-    wide = wide.dropna(subset=[first, last])
+    arms = list(res.info["arms"])
+    matched = res.tables["matched"]
+    villages = res.tables["villages"]
+    arm_means = res.tables["matched_means"]
     colours = palette(len(arms))
-    cb = survey.codebook
+    cb = codebook or res.codebook
     with use_style(lang) as used:
         lab = Labels(used, cb, labels)
         ax = get_axes(ax, figsize=(4.6, 3.6))
@@ -268,11 +202,11 @@ def slope(
         not_drawn = 0
         for k, arm in enumerate(arms):
             x = np.array([3.0 * k, 3.0 * k + 1])
-            sub = wide[wide["group"] == arm]
-            sizes = sub.groupby("cluster", observed=True)[first].transform("size")
-            big = sub[sizes.to_numpy() >= min_count]
-            not_drawn += sub.loc[sizes.to_numpy() < min_count, "cluster"].nunique()
-            units = big if unit == "respondent" else big.groupby("cluster")[[first, last]].mean()
+            sub = matched[matched["arm"] == arm]
+            vil = villages[villages["arm"] == arm]
+            drawn = vil[vil["n"].to_numpy() >= min_count]
+            not_drawn += int((vil["n"].to_numpy() < min_count).sum())
+            units = sub[sub["cluster"].isin(drawn["cluster"])] if unit == "respondent" else drawn
             thin: dict[str, Any] = {  # keyword arguments of Axes.plot
                 "color": colours[k],
                 "alpha": 0.35 if unit == "village" else 0.12,
@@ -280,19 +214,17 @@ def slope(
                 "gid": "unit",
             }
             thin.update(kwargs)
-            for a, b in units[[first, last]].to_numpy(float):
+            for a, b in units[["first", "last"]].to_numpy(float):
                 ax.plot(x, [a, b], **thin)
-            means, err = [], []
-            for w in (first, last):
-                t = cluster_mean(
-                    sub[w].to_numpy(float), sub["cluster"].to_numpy(), vcov="CR2"
-                ).table.iloc[0]
-                means.append(t["estimate"])
-                err.append((t["estimate"] - t["conf_low"], t["conf_high"] - t["estimate"]))
+            m = arm_means[arm_means["arm"] == arm].set_index("wave").reindex([first, last])
+            means = m["estimate"].to_numpy(float)
+            err = np.vstack(
+                [means - m["conf_low"].to_numpy(float), m["conf_high"].to_numpy(float) - means]
+            )
             ax.errorbar(
                 x,
                 means,
-                yerr=np.array(err).T,
+                yerr=err,
                 color=colours[k],
                 marker=MARKERS[k % len(MARKERS)],
                 linewidth=2.4,
@@ -335,8 +267,8 @@ def slope(
 
 
 def wave_means(
-    source: Survey | pd.DataFrame,
-    outcome: str | None = "gses",
+    source: WaveMeansResult | pd.DataFrame | Survey,
+    outcome: str | None = None,
     ax: Axes | None = None,
     lang: str = "zh",
     *,
@@ -349,18 +281,22 @@ def wave_means(
 
     Parameters
     ----------
-    source : Survey or DataFrame
-        A survey (means are computed with :func:`arm_wave_means`), or a
-        table with columns ``arm, wave, conf_low, conf_high`` and ``estimate``
-        or ``mean`` (e.g. an evaluation's ``tables["means"]`` once it carries
-        intervals).
-    outcome : str or None, default "gses"
-        A scale, a circle or a numeric variable (with a survey); with a table
-        holding several outcomes, the one to draw.
+    source : WaveMeansResult or DataFrame
+        The result of :func:`mutualaid_analysis.wave_means`, or a table with
+        columns ``arm, wave, conf_low, conf_high`` and ``estimate`` or
+        ``mean`` (the result's ``.table``, an evaluation's
+        ``tables["means"]`` once it carries intervals).  A Survey is
+        deprecated (it warns, :class:`FutureWarning`): the means are then
+        ``ma.wave_means(survey, outcome)``.
+    outcome : str, optional
+        With a table holding several outcomes, the one to draw (default
+        ``"gses"`` when the table holds it); with a result, ``None`` or the
+        result's outcome; with a Survey (deprecated), the outcome (default
+        ``"gses"``).
     ax : matplotlib.axes.Axes, optional
     lang : {"zh", "en"}, default "zh"
     codebook : Codebook, optional
-        Labels (default the survey's).
+        Labels (default the result's codebook).
     labels : dict, optional
     dodge : float, default 0.06
     **kwargs
@@ -373,24 +309,27 @@ def wave_means(
 
     Examples
     --------
-    >>> ax = plots.wave_means(ma.load_sample(), "gses")  # doctest: +SKIP
+    >>> ax = plots.wave_means(ma.wave_means(ma.load_sample(), "gses"))  # doctest: +SKIP
     """
     if isinstance(source, pd.DataFrame):
         table = source.rename(columns={"mean": "estimate"})
         if not {"arm", "wave", "estimate", "conf_low", "conf_high"} <= set(table.columns):
             raise UsageError(
                 "the table needs columns arm, wave, estimate (or mean), conf_low "
-                "and conf_high; or pass the survey to compute them."
+                "and conf_high: the .table of ma.wave_means(survey, outcome)."
             )
-        if "outcome" in table and outcome is not None:
+        if outcome is None:
+            held = list(dict.fromkeys(table["outcome"])) if "outcome" in table else []
+            outcome = held[0] if len(held) == 1 else "gses"
+        if "outcome" in table:
             table = table[table["outcome"] == outcome]
         waves = list(dict.fromkeys(table["wave"].astype(str)))
     else:
-        if outcome is None:
-            raise UsageError("give the outcome: a scale, a circle or a variable.")
-        table = arm_wave_means(source, outcome)
-        codebook = codebook or source.codebook
-        waves = _waves(source)
+        res = _means_source(source, outcome, "wave_means")
+        table = res.table
+        outcome = res.info["outcome"]
+        codebook = codebook or res.codebook
+        waves = list(res.info["waves"])
     table = table.assign(wave=table["wave"].astype(str), arm=table["arm"].astype(str))
     arms = list(dict.fromkeys(table["arm"]))
     colours = palette(len(arms))

@@ -1,8 +1,9 @@
-"""Diverging stacked bars of the Likert answers per circle (and service)."""
+"""Diverging stacked bars of the Likert answers per circle (and service), of ``ma.likert_table``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+import warnings
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import numpy as np
@@ -14,7 +15,9 @@ from .style import Labels, apply_fonts, get_axes, use_style
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
+    from ..data.codebook import Codebook
     from ..data.survey import Survey
+    from ..gradient.summaries import LikertResult
 
 __all__ = ["answer_colours", "likert_bars", "likert_counts"]
 
@@ -35,82 +38,69 @@ def answer_colours(k: int, neutral: str = _NEUTRAL) -> list[Any]:
 def likert_counts(
     survey: Survey, service: str | None = None, wave: Any = "baseline"
 ) -> pd.DataFrame:
-    """Answer counts per circle (and service): the numbers :func:`likert_bars` draws.
+    """Answer counts per circle (and service); deprecated: use ``ma.likert_table``.
 
-    Parameters
-    ----------
-    survey : Survey
-    service : str, optional
-        ``None`` pools the services (every item of a circle counts),
-        ``"each"`` keeps one row per circle and service, or one service.
-    wave : default "baseline"
-        A wave, ``"baseline"`` (the first) or ``None`` (all rows).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``circle, service`` (``"pooled"`` when pooled), ``code``,
-        ``n`` (answers with that code) and ``share`` (of the row's answers;
-        missing answers are left out).  Rows follow the codebook's order of
-        circles (nearest first), services and answer codes.
+    ``ma.likert_table(survey, service=service, wave=wave).tables["counts"]``
+    is this table (columns ``circle, service, code, n, share``).  This call
+    warns (:class:`FutureWarning`) and will be removed in the next release.
     """
-    from ..data.waves import resolve_wave
+    _deprecated_survey("likert_counts(survey, ...)", 'ma.likert_table(survey, ...).tables["counts"]')
+    from ..gradient.summaries import likert_table  # deprecated path only (see _deprecated_survey)
 
-    cb = survey.codebook
-    items = cb.willingness_items()
-    if items.empty:
-        raise UsageError("the codebook marks no willingness items (variables with a circle).")
-    if service not in (None, "each"):
-        if service not in set(items["service"].dropna()):
-            raise UsageError(
-                f"service={service!r} is not asked about; the services are "
-                f"{sorted(set(items['service'].dropna()))}."
-            )
-        items = items[items["service"] == service]
-    wave_value = resolve_wave(survey, wave)
-    data = survey.data
-    if wave_value is not None:
-        data = data[data[cb.survey.wave].astype(str) == str(wave_value)]
-    first = cb.variables[str(items["variable"].iloc[0])]
-    codes = (
-        sorted(first.values)
-        if first.values
-        else sorted(pd.unique(cast(pd.Series, data[items["variable"]].stack()).dropna()).tolist())
+    return likert_table(survey, service=service, wave=wave).tables["counts"]
+
+
+def _deprecated_survey(old: str, new: str) -> None:
+    warnings.warn(
+        f"plots.{old} with a Survey is deprecated and will be removed in the next release: "
+        f"the plots draw results; use {new}.",
+        FutureWarning,
+        stacklevel=3,
     )
-    rows = []
-    circle_order: dict[Any, int] = {c: i for i, c in enumerate(cb.circles)}
-    service_order: dict[Any, int] = {s: i for i, s in enumerate(cb.services)}
-    if service == "each":
-        groups = [
-            ((c, sv), sub) for (c, sv), sub in items.groupby(["circle", "service"], sort=False)
-        ]
-    else:
-        groups = [((c, service or "pooled"), sub) for c, sub in items.groupby("circle", sort=False)]
-    for (circle, label), sub in groups:
-        # (one level of columns: stack gives a Series)
-        answers = pd.to_numeric(cast(pd.Series, data[sub["variable"].tolist()].stack()), errors="coerce")
-        answers = answers.dropna()
-        total = len(answers)
-        counts = answers.value_counts()
-        for c in codes:
-            n = int(counts.get(c, 0))
-            rows.append(
-                {
-                    "circle": circle,
-                    "service": label,
-                    "code": c,
-                    "n": n,
-                    "share": n / total if total else np.nan,
-                    "_o": (circle_order.get(circle, 99), service_order.get(label, 99)),
-                }
+
+
+def _likert_source(
+    source: Any, service: str | None, wave: Any, codebook: Codebook | None
+) -> tuple[pd.DataFrame, Codebook | None, bool]:
+    """(counts table, codebook, one bar per service) of a result, a table or (deprecated) a Survey."""
+    if isinstance(source, pd.DataFrame):
+        counts = source
+        if "share" not in counts.columns and "estimate" in counts.columns:
+            counts = counts.rename(columns={"estimate": "share"})
+        if not {"circle", "service", "code", "share"} <= set(counts.columns):
+            raise UsageError(
+                "the table needs columns circle, service, code and share (or estimate): "
+                "the .table or .tables['counts'] of ma.likert_table."
             )
-    out = pd.DataFrame(rows)
-    out = out.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
-    return out
+        each = service == "each" or counts.groupby("circle")["service"].nunique().max() > 1
+        return counts, codebook, bool(each)
+    counts_table = getattr(source, "tables", {}).get("counts") if hasattr(source, "tables") else None
+    if counts_table is not None and hasattr(source, "info"):
+        used = source.info.get("service")
+        if service is not None and service != used:
+            raise UsageError(
+                f"this result was computed with service={used!r}; compute another with "
+                f"ma.likert_table(survey, service={service!r})."
+            )
+        return counts_table, codebook or getattr(source, "codebook", None), used == "each"
+    from ..data.survey import Survey
+
+    if isinstance(source, Survey):
+        _deprecated_survey(
+            "likert_bars(survey, ...)", "plots.likert_bars(ma.likert_table(survey, ...))"
+        )
+        from ..gradient.summaries import likert_table  # deprecated path only
+
+        res = likert_table(source, service=service, wave=wave)
+        return res.tables["counts"], codebook or res.codebook, service == "each"
+    raise UsageError(
+        "expected the result of ma.likert_table (or its table); got "
+        f"{type(source).__name__}."
+    )
 
 
 def likert_bars(
-    survey: Survey,
+    survey: LikertResult | pd.DataFrame | Survey,
     ax: Axes | None = None,
     lang: str = "zh",
     *,
@@ -119,20 +109,30 @@ def likert_bars(
     labels: dict[Any, str] | None = None,
     show_percent: float = 0.06,
     legend: bool = True,
+    codebook: Codebook | None = None,
     **kwargs: Any,
 ) -> Axes:
     """Diverging stacked bars of the willingness answers, one bar per circle (and service).
 
     Parameters
     ----------
-    survey : Survey
+    survey : LikertResult or DataFrame
+        The result of :func:`mutualaid_analysis.likert_table` (or its
+        ``.table`` or ``.tables["counts"]``).  A Survey is deprecated (it
+        warns, :class:`FutureWarning`): the bars are then of
+        ``ma.likert_table(survey, service=service, wave=wave)``.
     ax : matplotlib.axes.Axes, optional
     lang : {"zh", "en"}, default "zh"
     service : str, optional
-        ``None`` pools the services, ``"each"`` draws one bar per circle and
-        service, or one service's bars.
+        Only with a Survey (deprecated): ``None`` pools the services,
+        ``"each"`` draws one bar per circle and service, or one service's
+        bars.  A result draws the services it was computed with (another
+        ``service`` is an error); with a table, ``"each"`` names the
+        service beside the circle.
     wave : default "baseline"
-        A wave, ``"baseline"`` or ``None`` (all rows).
+        Only with a Survey (deprecated): a wave, ``"baseline"`` or ``None``.
+    codebook : Codebook, optional
+        Labels (default the result's codebook).
     labels : dict, optional
         Your own labels ``{code: label}`` (circles, services).
     show_percent : float, default 0.06
@@ -152,14 +152,13 @@ def likert_bars(
     The bars are centred on the middle category: answers below it extend to
     the left, above it to the right, and the middle category (一般 / neutral)
     straddles zero, half on each side.  Shares are of the answers given
-    (missing codes left out); :func:`likert_counts` returns the numbers.
+    (missing codes left out); the result holds the numbers.
 
     Examples
     --------
-    >>> ax = plots.likert_bars(ma.load_sample(), service="each")  # doctest: +SKIP
+    >>> ax = plots.likert_bars(ma.likert_table(ma.load_sample(), service="each"))  # doctest: +SKIP
     """
-    counts = likert_counts(survey, service, wave)
-    cb = survey.codebook
+    counts, cb, each = _likert_source(survey, service, wave, codebook)
     codes = list(dict.fromkeys(counts["code"]))
     rowkeys = list(dict.fromkeys(zip(counts["circle"], counts["service"], strict=True)))
     k = len(codes)
@@ -182,7 +181,11 @@ def likert_bars(
     at_mid = np.array([i == mid for i in range(k)])
     left = shares[:, below].sum(axis=1) + shares[:, at_mid].sum(axis=1) / 2
     colours = answer_colours(k)
-    first = cb.variables[str(cb.willingness_items()["variable"].iloc[0])]
+    first = (
+        cb.variables[str(cb.willingness_items()["variable"].iloc[0])].name
+        if cb is not None and not cb.willingness_items().empty
+        else ""
+    )
     with use_style(lang) as used:
         lab = Labels(used, cb, labels)
         ax = get_axes(ax, figsize=(6.0, 0.45 * len(rowkeys) + 1.4))
@@ -194,7 +197,7 @@ def likert_bars(
                 "edgecolor": "white",
                 "linewidth": 0.5,
                 "height": 0.7,
-                "label": lab.value(first.name, code),
+                "label": lab.value(first, code),
             }
             opts.update(kwargs)
             ax.barh(y, 100 * shares[:, i], left=100 * start, **opts)
@@ -215,7 +218,7 @@ def likert_bars(
         names = []
         for c, s in rowkeys:
             name = lab.circle(c)
-            if service == "each":
+            if each:
                 name += " · " + lab.service(s)
             names.append(name)
         ax.set_yticks(y, labels=names)

@@ -24,14 +24,12 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import AnalysisError, MutualAidError, UsageError
-from ..results import CONTRACT_COLUMNS
 from .config import Config, ConfigError
 from .settings import ReportSettings, resolve_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from ..data.codebook import Scalar
     from ..data.survey import Survey
     from ..inference import VcovType
 
@@ -307,115 +305,9 @@ def check_against_codebook_and_roles(config: Config, codebook: Any) -> list[str]
 
 
 # --------------------------------------------------------------------------- descriptives
-def describe_variables(
-    survey: Survey, variables: list[str], by: str | None, vcov: VcovType = "CR2"
-) -> pd.DataFrame:
-    """Per variable, wave and group: shares (binary) or means and shares above zero (counts).
-
-    Each estimate is a village-cluster mean with a CR2 (or CR1) interval;
-    ``count`` is the number of respondents with the value 1 (binary) or
-    above 0 (counts), the number small-count suppression looks at.
-    """
-    from ..inference import cluster_mean
-    from ..inference.share import cluster_share
-
-    cb = survey.codebook
-    cluster, wcol = cb.survey.cluster, cb.survey.wave
-    data = survey.data
-    waves: list[Scalar | None] = list(survey.waves) or [None]
-    groups: list[Any] = ["all"]
-    if by and by in data.columns:
-        groups += [g for g in pd.unique(data[by].dropna().astype(str))]
-    rows = []
-    for var in variables:
-        vtype = cb.variables[var].type
-        for wave in waves:
-            dw = data if wave is None else data[data[wcol].astype(str) == str(wave)]
-            for group in groups:
-                dg = dw if group == "all" else dw[dw[by].astype(str) == group]
-                y = dg[var].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-                ok = ~np.isnan(y)
-                y, cl = y[ok], dg[cluster].to_numpy()[ok]
-                measures = (
-                    [("share", "share", y)]
-                    if vtype == "binary"
-                    else [
-                        ("mean", "mean", y),
-                        ("share_positive", "share > 0", (y > 0).astype(float)),
-                    ]
-                )
-                for measure, term, values in measures:
-                    row: dict[str, Any] = {
-                        "variable": var,
-                        "wave": wave,
-                        "group": group,
-                        "measure": measure,
-                        "term": term,
-                    }
-                    n = len(values)
-                    count = int((y > 0).sum()) if measure != "mean" else pd.NA
-                    n_cl = len(pd.unique(cl))
-                    if n >= 2 and n_cl >= 2:
-                        is_share = measure != "mean" and bool(np.isin(values, (0, 1)).all())
-                        if is_share:
-                            # a share: logit-scale interval, Clopper-Pearson at 0 or 1,
-                            # never outside [0, 1]
-                            t = cluster_share(values, cl, vcov=vcov, name=term).iloc[0]
-                        else:
-                            t = cluster_mean(values, cl, vcov=vcov, name=term).table.iloc[0]
-                        row.update(
-                            estimate=t["estimate"],
-                            std_error=t["std_error"],
-                            statistic=np.nan,
-                            df=t["df"],
-                            p_value=np.nan,
-                            conf_low=t["conf_low"],
-                            conf_high=t["conf_high"],
-                            method=t["method"]
-                            if is_share
-                            else f"{'share' if measure != 'mean' else 'mean'} (intercept-only "
-                            f"{t['method']}), village clusters",
-                        )
-                    else:
-                        row.update(
-                            estimate=float(np.mean(values)) if n else np.nan,
-                            method="mean (too few villages for an interval)",
-                        )
-                    row.update(n=n, n_clusters=n_cl, count=count)
-                    rows.append(row)
-    cols = ["variable", "wave", "group", "measure", *CONTRACT_COLUMNS, "n_clusters", "count"]
-    out = pd.DataFrame(rows, columns=cols)
-    out["count"] = out["count"].astype("Int64")
-    out["n"] = out["n"].astype("Int64")
-    out["n_clusters"] = out["n_clusters"].astype("Int64")
-    return out
-
-
-def sample_table(survey: Survey, by: str | None) -> pd.DataFrame:
-    """Respondents and villages per wave and group (and overall)."""
-    cb = survey.codebook
-    data = survey.data
-    rows = []
-    waves: list[Scalar | None] = list(survey.waves) or [None]
-    groups: list[Any] = ["all"]
-    if by and by in data.columns:
-        groups += [g for g in pd.unique(data[by].dropna().astype(str))]
-    for wave in waves:
-        dw = data if wave is None else data[data[cb.survey.wave].astype(str) == str(wave)]
-        for group in groups:
-            dg = dw if group == "all" else dw[dw[by].astype(str) == group]
-            rows.append(
-                {
-                    "wave": wave,
-                    "group": group,
-                    "n": int(dg[cb.survey.id].nunique()),
-                    "n_villages": int(dg[cb.survey.cluster].nunique())
-                    if cb.survey.cluster
-                    else pd.NA,
-                }
-            )
-    out = pd.DataFrame(rows, columns=["wave", "group", "n", "n_villages"])
-    return out.astype({"n": "Int64", "n_villages": "Int64"})
+def _by_column(survey: Survey, by: str | None) -> str | None:
+    """``by`` when the analysis data hold it (the descriptive tables then split by it)."""
+    return by if by and by in survey.data.columns else None
 
 
 def ledger_summary(survey: Survey) -> pd.DataFrame:
@@ -547,12 +439,14 @@ def run_pipeline(
     by, service, thr = s.by, s.service, s.threshold
 
     with step("sample"):
-        raw["sample"] = sample_table(survey, by)
+        raw["sample"] = ma.sample_sizes(survey, by=_by_column(survey, by)).table
 
     # -- community level: the village platform
     if s.community:
         with step("platform"):
-            raw["platform"] = describe_variables(survey, s.community, by, s.vcov)
+            raw["platform"] = ma.describe(
+                survey, s.community, by=_by_column(survey, by), vcov=s.vcov
+            ).table
         ran.append("platform")
 
     # -- subject level: the willingness gradient
@@ -628,7 +522,9 @@ def run_pipeline(
     # -- institutional level: participation, hours, points
     if s.institutional:
         with step("participation"):
-            raw["participation"] = describe_variables(survey, s.institutional, by, s.vcov)
+            raw["participation"] = ma.describe(
+                survey, s.institutional, by=_by_column(survey, by), vcov=s.vcov
+            ).table
         ran.append("participation")
 
     # -- workshop evaluation
@@ -820,6 +716,8 @@ def make_figures(
 
     from .. import plots
     from ..evaluation.attrition import participant_flow
+    from ..evaluation.means import wave_means
+    from ..gradient.summaries import likert_table
 
     cb = survey.codebook
     two_arm_panel = s["evaluation"] and s["arms"]
@@ -835,7 +733,7 @@ def make_figures(
             k = len(variables)
             fig, axes = plt.subplots(1, k, figsize=(3.4 * k, 3.2), squeeze=False)
             for ax, var in zip(axes[0], variables, strict=True):
-                fn(survey, var, ax=ax, lang=lang_used)
+                fn(wave_means(survey, var), ax=ax, lang=lang_used)
             fig.tight_layout()
             return fig
 
@@ -862,7 +760,7 @@ def make_figures(
             )
         )
     if have("likert_bars"):
-        specs.append(("likert_bars", "gradient", one("likert_bars", survey, service=service)))
+        specs.append(("likert_bars", "gradient", one("likert_bars", likert_table(survey, service=service))))
     if have("profile_shares"):
         specs.append(
             (
@@ -880,7 +778,13 @@ def make_figures(
             )
         )
     if two_arm_panel and s["scales"] and have("slope"):
-        specs.append(("slope", "ability", one("slope", survey, s["scales"][0], min_count=s["suppress_below"])))
+        specs.append(
+            (
+                "slope",
+                "ability",
+                one("slope", wave_means(survey, s["scales"][0]), min_count=s["suppress_below"]),
+            )
+        )
     if two_arm_panel and s["institutional"] and have("wave_means"):
         specs.append(
             ("participation_means", "institutional", multi("wave_means", s["institutional"]))
