@@ -22,6 +22,7 @@ from ..results import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data.survey import Survey
+    from ..inference.cluster import VcovType
 
 __all__ = ["WaveMeansResult", "outcome_values", "wave_means"]
 
@@ -96,7 +97,9 @@ def _waves(survey: Survey) -> list[str]:
     return [str(w) for w in (spec.waves or survey.waves)]
 
 
-def _mean_row(values: np.ndarray, clusters: np.ndarray, vcov: str, share: bool) -> dict[str, Any]:
+def _mean_row(
+    values: np.ndarray, clusters: np.ndarray, vcov: VcovType, share: bool
+) -> dict[str, Any]:
     """Estimate, interval and method of one cell (CR2 mean, logit-scale share, or no interval)."""
     from ..inference import cluster_mean, cluster_share
 
@@ -158,7 +161,7 @@ class WaveMeansResult(Result):
         raise UsageError(f"kind must be 'means' or 'slope'; got {kind!r}.")
 
 
-def wave_means(survey: Survey, outcome: str, *, vcov: str = "CR2") -> WaveMeansResult:
+def wave_means(survey: Survey, outcome: str, *, vcov: VcovType = "CR2") -> WaveMeansResult:
     """Mean of ``outcome`` per arm and wave with a village-cluster confidence interval.
 
     Parameters

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,10 @@ import pandas as pd
 from ..data.survey import Survey
 from ..exceptions import UsageError
 from ..results import CONTRACT_COLUMNS, Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..data.waves import Wave
+    from ..inference.cluster import VcovType
 
 __all__ = [
     "DescribeResult",
@@ -89,7 +93,7 @@ def sample_sizes(survey: Survey, *, by: str | None = None) -> SampleSizesResult:
     cb = survey.codebook
     data = survey.data
     rows = []
-    waves = survey.waves or [None]
+    waves: list[Wave | None] = list(survey.waves) or [None]
     groups = _groups(data, by)
     for wave in waves:
         dw = data if wave is None else data[data[cb.survey.wave].astype(str) == str(wave)]
@@ -129,7 +133,7 @@ def describe(
     variables: str | Sequence[str],
     *,
     by: str | None = None,
-    vcov: str = "CR2",
+    vcov: VcovType = "CR2",
 ) -> DescribeResult:
     """Per variable, wave and group: shares (binary) or means and shares above zero (counts).
 
@@ -184,7 +188,7 @@ def describe(
     _check_by(survey, by)
     cluster, wcol = cb.survey.cluster, cb.survey.wave
     data = survey.data
-    waves = survey.waves or [None]
+    waves: list[Wave | None] = list(survey.waves) or [None]
     groups = _groups(data, by)
     rows = []
     for var in variables:
@@ -332,11 +336,11 @@ def likert_table(
     codes = (
         sorted(first.values)
         if first.values
-        else sorted(pd.unique(data[items["variable"]].stack().dropna()).tolist())
+        else sorted(pd.unique(cast(pd.Series, data[items["variable"]].stack()).dropna()).tolist())
     )
     rows = []
-    circle_order = {c: i for i, c in enumerate(cb.circles)}
-    service_order = {s: i for i, s in enumerate(cb.services)}
+    circle_order: dict[Any, int] = {c: i for i, c in enumerate(cb.circles)}
+    service_order: dict[Any, int] = {s: i for i, s in enumerate(cb.services)}
     if service == "each":
         groups = [
             ((c, sv), sub) for (c, sv), sub in items.groupby(["circle", "service"], sort=False)
@@ -344,7 +348,8 @@ def likert_table(
     else:
         groups = [((c, service or "pooled"), sub) for c, sub in items.groupby("circle", sort=False)]
     for (circle, label), sub in groups:
-        answers = pd.to_numeric(data[sub["variable"].tolist()].stack(), errors="coerce")
+        # (one level of columns: stack gives a Series)
+        answers = pd.to_numeric(cast(pd.Series, data[sub["variable"].tolist()].stack()), errors="coerce")
         answers = answers.dropna()
         total = len(answers)
         counts = answers.value_counts()

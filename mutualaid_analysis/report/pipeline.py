@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -631,7 +631,7 @@ def run_pipeline(
 
 
 def _scale_scores(
-    survey: Survey, scales: list[str], by: str | None, vcov: VcovType
+    survey: Survey, scales: Sequence[str], by: str | None, vcov: VcovType
 ) -> pd.DataFrame:
     """Mean scale score per wave and group, village-cluster interval."""
     import mutualaid_analysis as ma

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..data.privacy import check_publishable
 from ..exceptions import UsageError
-from .config import DEFAULT_COMMUNITY, DEFAULT_INSTITUTIONAL, Config
+from .config import DEFAULT_COMMUNITY, DEFAULT_INSTITUTIONAL, Config, OrdinalVcov, Vcov
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..data.survey import Survey
+    from ..evaluation.design import Design
 
 __all__ = ["ReportSettings", "resolve_settings"]
 
@@ -103,13 +104,13 @@ class ReportSettings:
     waves: tuple[Any, ...]
     arms: bool
     evaluation: bool
-    design: str
-    vcov: str
+    design: Design
+    vcov: Vcov
     n_boot: int
     seed: int
     suppress_below: int
     n_villages: int
-    ordinal_vcov: str = "cluster"
+    ordinal_vcov: OrdinalVcov = "cluster"
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain data (lists, not tuples), under their published names.
