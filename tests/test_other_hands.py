@@ -220,6 +220,11 @@ def test_village_with_rows_in_two_arms(tmp_path):
     assert "pre.csv line 6" in p.message
     s = ma.read_survey(path, CB, on_invalid="missing")  # row-level: excluded in every mode
     assert s.n_excluded == 1 and s.ledger.loc[4, "reason"] == "mixed_arm_village"
+    # a whole-row reason, as the ledger's reasons are either a row rule or rule:column
+    # (the ledger property found it missing from the row rules)
+    from mutualaid_analysis.data.validate import ROW_RULES
+
+    assert "mixed_arm_village" in ROW_RULES and "personal_id" in ROW_RULES
 
 
 def test_a_group_without_a_treated_arm_is_not_an_arm(tmp_path):

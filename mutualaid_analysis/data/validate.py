@@ -34,7 +34,7 @@ __all__ = ["CheckedTable", "check_design", "check_table", "data_levels"]
 #: structural ones.
 ROW_RULES = frozenset(
     {"ragged_row", "missing_id", "duplicate_id", "cluster_changes", "unknown_wave",
-     "wave_mismatch", "missing_cluster", "missing_wave"}
+     "wave_mismatch", "missing_cluster", "missing_wave", "mixed_arm_village", "personal_id"}
 )
 
 _MAX_LISTED = 8
