@@ -280,9 +280,6 @@ def test_deprecated_calls_are_still_there():
     assert present == DEPRECATED_CALLS, f"no longer occurs, remove: {DEPRECATED_CALLS - present}"
 
 
-#: Units whose row of docs/design.md's layer table is proposed with the
-#: change that made them and merged into the page separately.  An entry the
-#: page names fails the test, so that the set only shrinks.
 def test_the_layer_table_is_the_one_in_the_design_page():
     design = (PACKAGE.parent / "docs" / "design.md").read_text(encoding="utf-8")
     section = design.split("### What may import what", 1)[1].split("\n### ", 1)[0]
