@@ -55,7 +55,8 @@ CLASSES = _result_classes()
 RECORD_COUNTS = {
     "ClusterOLSResult", "ContrastResult", "WaldResult", "BootstrapResult",
     "RandomizationResult", "GradientResult", "OrdinalResult", "OrdinalMixedResult",
-    "EvaluationResult",
+    "EvaluationResult", "AttritionResult", "EquivalenceResult", "FlowResult",
+    "ExpansionResult", "ReliableChangeResult", "ReliabilityResult",
 }
 
 
@@ -96,6 +97,10 @@ def _make(name: str, survey) -> Result:
         "FlowResult": lambda: ma.participant_flow(survey),
         "ExpansionResult": lambda: ma.circle_expansion(survey),
         "ReliableChangeResult": lambda: ma.reliable_change(survey, outcome="gses"),
+        "SampleSizesResult": lambda: ma.sample_sizes(survey, by="arm"),
+        "DescribeResult": lambda: ma.describe(survey, ["lives_alone"], by="arm"),
+        "LikertResult": lambda: ma.likert_table(survey),
+        "WaveMeansResult": lambda: ma.wave_means(survey, "gses"),
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence notes of a tiny mixed model

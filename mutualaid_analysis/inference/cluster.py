@@ -458,6 +458,34 @@ class ClusterOLSResult(Result):
         return self.summary()
 
 
+def _ols_result(
+    design: Design,
+    beta: np.ndarray,
+    V: np.ndarray,
+    pieces: _CR2Pieces | None,
+    vcov: VcovType,
+    title: str,
+) -> ClusterOLSResult:
+    """The result of a fit: Satterthwaite df per coefficient with CR2, else G - 1."""
+    k = beta.shape[0]
+    if pieces is not None:
+        df = _satterthwaite_df(pieces, np.eye(k))
+    else:
+        df = np.full(k, float(design.n_clusters - 1))
+    return ClusterOLSResult(
+        title=title,
+        coef=beta,
+        vcov=V,
+        df=df,
+        n=design.n,
+        n_clusters=design.n_clusters,
+        names=design.names,
+        vcov_type=vcov,
+        weighted=design.weights is not None,
+        _pieces=pieces,
+    )
+
+
 def cluster_ols(
     y: Any,
     X: Any,
@@ -558,24 +586,9 @@ def cluster_ols(
     check_choice(vcov, VCOV_TYPES, "vcov")
     design = check_design(y, X, cluster, weights=weights, names=names)
     beta, V, pieces = _fit(design, vcov)
-    k = beta.shape[0]
-    if pieces is not None:
-        df = _satterthwaite_df(pieces, np.eye(k))
-    else:
-        df = np.full(k, float(design.n_clusters - 1))
     weighted = design.weights is not None
-    return ClusterOLSResult(
-        title=f"{'WLS' if weighted else 'OLS'} with cluster-robust covariance ({vcov})",
-        coef=beta,
-        vcov=V,
-        df=df,
-        n=design.n,
-        n_clusters=design.n_clusters,
-        names=design.names,
-        vcov_type=vcov,
-        weighted=weighted,
-        _pieces=pieces,
-    )
+    title = f"{'WLS' if weighted else 'OLS'} with cluster-robust covariance ({vcov})"
+    return _ols_result(design, beta, V, pieces, vcov, title)
 
 
 def cluster_mean(
@@ -627,22 +640,7 @@ def cluster_mean(
     check_choice(vcov, VCOV_TYPES, "vcov")
     design = check_design(yv, ones, cluster, names=[name])
     beta, V, pieces = _fit_mean(design.y, design.codes, design.n_clusters, vcov)
-    if pieces is not None:
-        df = _satterthwaite_df(pieces, np.eye(1))
-    else:
-        df = np.full(1, float(design.n_clusters - 1))
-    return ClusterOLSResult(
-        title=f"Cluster-robust mean ({vcov})",
-        coef=beta,
-        vcov=V,
-        df=df,
-        n=design.n,
-        n_clusters=design.n_clusters,
-        names=design.names,
-        vcov_type=vcov,
-        weighted=False,
-        _pieces=pieces,
-    )
+    return _ols_result(design, beta, V, pieces, vcov, f"Cluster-robust mean ({vcov})")
 
 
 def _fit_mean(

@@ -30,6 +30,7 @@ from .style import (
     palette,
     shown_count,
     use_style,
+    warn_survey_given,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,15 +42,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..inference import VcovType
 
 __all__ = ["arm_wave_means", "forest", "outcome_values", "slope", "wave_means"]
-
-
-def _deprecated_survey(old: str, new: str) -> None:
-    warnings.warn(
-        f"plots.{old} with a Survey is deprecated and will be removed in the next release: "
-        f"the plots draw results; use {new}.",
-        FutureWarning,
-        stacklevel=3,
-    )
 
 
 def _is_survey(source: Any) -> bool:
@@ -87,7 +79,7 @@ def arm_wave_means(survey: Survey, outcome: str, vcov: VcovType = "CR2") -> pd.D
     n_clusters, method``.  This call warns (:class:`FutureWarning`) and will
     be removed in the next release.
     """
-    _deprecated_survey(
+    warn_survey_given(
         "arm_wave_means(survey, outcome)", "ma.wave_means(survey, outcome).table"
     )
     from ..evaluation.means import wave_means as means  # deprecated path only
@@ -100,7 +92,7 @@ def _means_source(source: Any, outcome: str | None, fn: str) -> Any:
     """The WaveMeansResult to draw: a result as given; a Survey (deprecated) is computed."""
     if _is_survey(source):
         outcome = "gses" if outcome is None else outcome
-        _deprecated_survey(
+        warn_survey_given(
             f"{fn}(survey, outcome)", f"plots.{fn}(ma.wave_means(survey, outcome))"
         )
         from ..evaluation.means import wave_means as means  # deprecated path only

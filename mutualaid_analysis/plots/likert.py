@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
@@ -10,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UsageError
-from .style import Labels, apply_fonts, get_axes, use_style
+from .style import Labels, apply_fonts, get_axes, use_style, warn_survey_given
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -44,19 +43,10 @@ def likert_counts(
     is this table (columns ``circle, service, code, n, share``).  This call
     warns (:class:`FutureWarning`) and will be removed in the next release.
     """
-    _deprecated_survey("likert_counts(survey, ...)", 'ma.likert_table(survey, ...).tables["counts"]')
-    from ..gradient.summaries import likert_table  # deprecated path only (see _deprecated_survey)
+    warn_survey_given("likert_counts(survey, ...)", 'ma.likert_table(survey, ...).tables["counts"]')
+    from ..gradient.summaries import likert_table  # deprecated path only (see warn_survey_given)
 
     return likert_table(survey, service=service, wave=wave).tables["counts"]
-
-
-def _deprecated_survey(old: str, new: str) -> None:
-    warnings.warn(
-        f"plots.{old} with a Survey is deprecated and will be removed in the next release: "
-        f"the plots draw results; use {new}.",
-        FutureWarning,
-        stacklevel=3,
-    )
 
 
 def _likert_source(
@@ -86,7 +76,7 @@ def _likert_source(
     from ..data.survey import Survey
 
     if isinstance(source, Survey):
-        _deprecated_survey(
+        warn_survey_given(
             "likert_bars(survey, ...)", "plots.likert_bars(ma.likert_table(survey, ...))"
         )
         from ..gradient.summaries import likert_table  # deprecated path only

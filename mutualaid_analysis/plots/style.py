@@ -57,6 +57,7 @@ __all__ = [
     "save_figure",
     "style_rc",
     "use_style",
+    "warn_survey_given",
 ]
 
 
@@ -436,3 +437,20 @@ def save_figure(
             write_bytes_atomic(path, buf.getvalue())
             out.append(path)
     return out
+
+
+def warn_survey_given(old: str, new: str) -> None:
+    """Warn that a plot function was given a Survey, which is deprecated (one release).
+
+    The plots draw results; ``old`` names the call as made, ``new`` the
+    analysis to call instead.  The warning points at the caller of the plot
+    function.
+    """
+    import warnings
+
+    warnings.warn(
+        f"plots.{old} with a Survey is deprecated and will be removed in the next release: "
+        f"the plots draw results; use {new}.",
+        FutureWarning,
+        stacklevel=3,
+    )
