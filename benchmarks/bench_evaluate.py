@@ -38,10 +38,9 @@ import pandas as pd
 
 import mutualaid_analysis as ma
 from mutualaid_analysis.evaluation import did_randomization_test, evaluate
+from mutualaid_analysis.evaluation.design import resolve_outcome, study_design
 from mutualaid_analysis.evaluation.effects import (
-    _build_panel,
-    _outcome_values,
-    _resolve_spec,
+    build_panel,
 )
 from mutualaid_analysis.inference import (
     bootstrap_weight_matrix,
@@ -64,9 +63,9 @@ def best_of(fn, repeat: int) -> float:
 
 def did_arrays(survey, outcome: str = "gses"):
     """The DiD design of evaluate(): y, X (intercept, treated, post, treated:post), village."""
-    spec = _resolve_spec(survey, "comparison", None)
-    values, _ = _outcome_values(survey, outcome)
-    panel = _build_panel(survey, values, [], spec)
+    spec = study_design(survey, "comparison")
+    values = resolve_outcome(survey, outcome).values
+    panel = build_panel(survey, values, [], spec)
     long = panel.long
     y = long["y"].to_numpy(float)
     t = long["treat"].to_numpy(float)

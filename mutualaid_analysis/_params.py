@@ -58,6 +58,10 @@ _SEED_BITS = 63
 def _one_minus(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
         raise UsageError(f"alpha must be a number strictly between 0 and 1; got {value!r}.")
+    if not 0 < float(value) < 1:
+        raise UsageError(
+            f"alpha must be strictly between 0 and 1 (alpha=a means conf_level=1-a); got {value!r}."
+        )
     return 1 - float(value)
 
 

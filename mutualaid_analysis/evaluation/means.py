@@ -93,8 +93,8 @@ def _arms(survey: Survey, values: pd.DataFrame) -> list[str]:
 
 
 def _waves(survey: Survey) -> list[str]:
-    spec = survey.codebook.survey
-    return [str(w) for w in (spec.waves or survey.waves)]
+    """The waves present in the data, in codebook order (the evaluation's one wave rule)."""
+    return [str(w) for w in survey.waves]
 
 
 def _mean_row(
