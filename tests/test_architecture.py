@@ -12,15 +12,13 @@ the layers, naming the file and line.
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fresh import fresh_python
 
 import mutualaid_analysis as ma
 
@@ -358,18 +356,6 @@ def test_the_version_has_one_home_and_pyproject_agrees():
 # --------------------------------------------------------------------------- a light import
 
 
-def _fresh_python(code: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PACKAGE.parent,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize(
     "statement",
     [
@@ -379,7 +365,7 @@ def _fresh_python(code: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_importing_the_package_does_not_load_matplotlib(statement):
-    done = _fresh_python(
+    done = fresh_python(
         f"{statement}\nimport sys\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib')\n"
         "assert not loaded, loaded[:5]\n"
@@ -389,7 +375,7 @@ def test_importing_the_package_does_not_load_matplotlib(statement):
 
 def test_drawing_still_loads_matplotlib_when_asked():
     # the lazy import is lazy, not absent: a figure from ma.plot_ripples still draws
-    done = _fresh_python(
+    done = fresh_python(
         "import matplotlib\nmatplotlib.use('Agg')\n"
         "import mutualaid_analysis as ma\n"
         "axes = ma.plot_ripples(ma.load_sample(), lang='en')\n"

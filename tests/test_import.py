@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import ast
 import importlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fresh import fresh_python
 
 import mutualaid_analysis as ma
 
@@ -25,18 +23,6 @@ DATA = Path(__file__).parent / "data"
 #: What a plain import must not load (scipy: about 0.75 s of the 1.4 s an eager import took).
 HEAVY = ("scipy.stats", "scipy.optimize", "scipy.linalg", "scipy.sparse", "scipy.special",
          "statsmodels", "matplotlib")
-
-
-def _fresh_python(code: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PACKAGE.parent,
-        timeout=120,
-    )
 
 
 def _loaded(prefixes: tuple[str, ...] = HEAVY) -> str:
@@ -49,7 +35,7 @@ def _loaded(prefixes: tuple[str, ...] = HEAVY) -> str:
 
 
 def test_a_plain_import_loads_neither_scipy_nor_matplotlib():
-    done = _fresh_python(
+    done = fresh_python(
         "import mutualaid_analysis\nimport sys\n"
         "assert 'scipy.stats' not in sys.modules\n"
         "assert not any(m.split('.')[0] == 'matplotlib' for m in sys.modules)\n"
@@ -61,7 +47,7 @@ def test_a_plain_import_loads_neither_scipy_nor_matplotlib():
 
 def test_reading_an_export_loads_no_analysis():
     # the data layer alone: a GBK long export with its codebook, validated, ledger and all
-    done = _fresh_python(
+    done = fresh_python(
         "import warnings\nwarnings.simplefilter('ignore')\n"
         "import mutualaid_analysis as ma\n"
         f"s = ma.read_survey({str(DATA / 'export_long_gbk.csv')!r},\n"
@@ -75,7 +61,7 @@ def test_reading_an_export_loads_no_analysis():
 
 
 def test_an_analysis_loads_scipy_when_it_is_used():
-    done = _fresh_python(
+    done = fresh_python(
         "import mutualaid_analysis as ma\nimport sys\n"
         "assert 'scipy.stats' not in sys.modules\n"
         "ma.evaluate\n"
@@ -96,7 +82,7 @@ def test_an_analysis_loads_scipy_when_it_is_used():
     ],
 )
 def test_ma_gradient_stays_the_function_whatever_loads_the_subpackage(first):
-    done = _fresh_python(
+    done = fresh_python(
         "import mutualaid_analysis as ma\n"
         f"{first}\n"
         "import importlib\n"
