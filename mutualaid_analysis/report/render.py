@@ -45,7 +45,9 @@ class Block:
 
     ``kind`` is ``"h1"``, ``"h2"``, ``"h3"``, ``"p"``, ``"list"``, ``"table"``
     or ``"figure"``; ``name`` is the table or figure name (file stem) and
-    ``anchor`` the id of a heading.
+    ``anchor`` the id of a heading.  ``notes`` are the lines printed under a
+    table (who is in its numbers, what a symbol means), in every
+    output format.
     """
 
     kind: str
@@ -54,6 +56,7 @@ class Block:
     frame: pd.DataFrame | None = field(default=None, compare=False)
     name: str = ""
     anchor: str = ""
+    notes: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- text
@@ -209,13 +212,15 @@ class _Writer:
         if items:
             self.blocks.append(Block("list", items=tuple(items)))
 
-    def table(self, name: str, frame: pd.DataFrame) -> None:
+    def table(self, name: str, frame: pd.DataFrame, notes: Sequence[str] = ()) -> None:
         if frame is None or frame.empty:
             return
         self.n_table += 1
         cap = self.tr_or(f"table.{name}", name)
         label = f"{self.tr('table')} {self.n_table}. {cap}"
-        self.blocks.append(Block("table", text=label, frame=frame, name=name))
+        self.blocks.append(
+            Block("table", text=label, frame=frame, name=name, notes=tuple(n for n in notes if n))
+        )
 
     def figure(self, name: str) -> None:
         names = {f.name for f in self.result.figures}
@@ -1113,6 +1118,8 @@ def to_markdown(blocks: Sequence[Block], figure_ext: str = "png") -> str:
             ]
             for row in b.frame.itertuples(index=False):
                 lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
+            if b.notes:
+                lines += [""] + [f"*{_md_text(note)}*  " for note in b.notes]
             out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
 
@@ -1212,6 +1219,12 @@ def to_html(
                 f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
                 "</tbody></table>"
             )
+            if b.notes:
+                body.append(
+                    '<p class="small table-note">'
+                    + "<br>".join(esc(note) for note in b.notes)
+                    + "</p>"
+                )
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{esc(text("html_lang", lang if lang in LANGUAGES else "en"))}">\n<head>\n'
